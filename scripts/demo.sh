@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# `make demo`: start the local Azure emulator in the background and show what it serves.
+# `scripts/demo.sh down` (make demo-down): stop it.
+# State lives in .demo/ (git-ignored), so a restarted emulator keeps what the demo wrote.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DEMO_DIR=.demo
+PID_FILE=$DEMO_DIR/emulator.pid
+LOG_FILE=$DEMO_DIR/emulator.log
+CA_FILE=$DEMO_DIR/ca.pem
+DOMAIN=azure.localhost
+HTTPS_PORT=8443
+ADMIN=http://127.0.0.1:8080
+DNS_PORT=8053
+EMULATOR=target/debug/azure-emulator
+
+SUB=00000000-0000-0000-0000-000000000000
+RG=/subscriptions/$SUB/resourceGroups/acilab-demo
+ZONE_ID=$RG/providers/Microsoft.Network/privateDnsZones/acilab.internal
+CLIENT_ID=11111111-1111-1111-1111-111111111111
+CLIENT_SECRET=demo-secret
+
+say() { printf '\n==> %s\n' "$*"; }
+die() {
+	printf 'demo: error: %s\n' "$*" >&2
+	exit 1
+}
+
+# The pid of a running emulator from the pid file, or nothing.
+running_pid() {
+	local pid
+	[ -f "$PID_FILE" ] || return 1
+	pid=$(tr -dc '0-9' <"$PID_FILE")
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+	# Guard against a recycled pid: only ever signal our emulator.
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q azure-emulator || return 1
+	printf '%s\n' "$pid"
+}
+
+stop() {
+	local pid
+	if pid=$(running_pid); then
+		kill "$pid"
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+		echo "demo: emulator (pid $pid) stopped"
+	else
+		echo "demo: emulator not running"
+	fi
+	rm -f "$PID_FILE"
+}
+
+case "${1:-up}" in
+down)
+	stop
+	exit 0
+	;;
+up) ;;
+*) die "usage: $0 [up|down]" ;;
+esac
+
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+	export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+say "building the emulator"
+cargo build --locked -p azure-emulator
+
+# Restart (the binary may have changed); the state file carries the demo's data over.
+if running_pid >/dev/null; then stop; fi
+if curl -sf -o /dev/null --max-time 2 "$ADMIN/admin/health"; then
+	die "something else already answers on $ADMIN (not our emulator): stop it first"
+fi
+
+mkdir -p "$DEMO_DIR"
+say "starting the emulator (log: $LOG_FILE)"
+nohup "$EMULATOR" \
+	--domain "$DOMAIN" \
+	--https-addr "127.0.0.1:$HTTPS_PORT" \
+	--http-addr 127.0.0.1:8080 \
+	--dns-addr "127.0.0.1:$DNS_PORT" \
+	--ca-file "$CA_FILE" \
+	--state-file "$DEMO_DIR/state.json" \
+	--seed examples/local/seed.json \
+	--pid-file "$PID_FILE" \
+	>"$LOG_FILE" 2>&1 </dev/null &
+emu_pid=$!
+trap 'printf "\ndemo: failed; the emulator may still be running: stop it with make demo-down\n" >&2' ERR
+
+health=""
+for _ in $(seq 60); do
+	if health=$(curl -sf --max-time 2 "$ADMIN/admin/health"); then break; fi
+	if ! kill -0 "$emu_pid" 2>/dev/null; then
+		tail -n 30 "$LOG_FILE" >&2
+		die "the emulator exited during start-up (see $LOG_FILE)"
+	fi
+	sleep 0.5
+done
+[ -n "$health" ] || {
+	tail -n 30 "$LOG_FILE" >&2
+	die "no answer from $ADMIN/admin/health after 30 s (see $LOG_FILE)"
+}
+echo "$health" | jq .
+# The emulator writes its own pid file; cover for it so `make demo-down` always works.
+[ -s "$PID_FILE" ] || echo "$emu_pid" >"$PID_FILE"
+TENANT=$(jq -r .tenant_id <<<"$health")
+
+# curl resolves *.localhost to the loopback address itself (RFC 6761).
+CURL=(curl -sS --fail-with-body --max-time 30 --cacert "$CA_FILE")
+
+say "token from https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token"
+TOKEN=$("${CURL[@]}" "https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token" \
+	--data-urlencode "client_id=$CLIENT_ID" \
+	--data-urlencode "client_secret=$CLIENT_SECRET" \
+	--data-urlencode grant_type=client_credentials \
+	--data-urlencode "scope=https://management.$DOMAIN/.default" |
+	jq -er .access_token)
+echo "access_token: ${TOKEN:0:24}... (JWT, ${#TOKEN} chars)"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+ARM=https://management.$DOMAIN:$HTTPS_PORT
+
+say "PUT private DNS A record demo.acilab.internal -> 10.0.1.4"
+"${CURL[@]}" "${AUTH[@]}" -X PUT -H 'Content-Type: application/json' \
+	--data '{"properties":{"ttl":60,"aRecords":[{"ipv4Address":"10.0.1.4"}]}}' \
+	"$ARM$ZONE_ID/A/demo?api-version=2024-06-01" | jq .
+
+say "container groups in acilab-demo"
+"${CURL[@]}" "${AUTH[@]}" \
+	"$ARM$RG/providers/Microsoft.ContainerInstance/containerGroups?api-version=2023-05-01" |
+	jq -r '.value[] | "\(.name)\t\(.properties.ipAddress.ip // "-")"'
+
+say "dig @127.0.0.1 -p $DNS_PORT +short demo.acilab.internal A"
+if command -v dig >/dev/null 2>&1; then
+	dig @127.0.0.1 -p "$DNS_PORT" +short +time=2 +tries=1 demo.acilab.internal A
+else
+	echo "(dig not installed: run make setup)"
+fi
+
+say "request counters ($ADMIN/admin/counters)"
+curl -sS "$ADMIN/admin/counters" | jq .
+
+trap - ERR
+cat <<EOF
+
+demo: the emulator keeps running (pid $(running_pid || echo "$emu_pid")):
+  admin      $ADMIN/admin/health
+  login      https://login.$DOMAIN:$HTTPS_PORT   (CA: $CA_FILE)
+  ARM        $ARM
+  Key Vault  https://acilab-demo-kv.vault.$DOMAIN:$HTTPS_PORT
+  DNS        127.0.0.1:$DNS_PORT (udp/tcp)
+Stop it with: make demo-down
+EOF
