@@ -11,8 +11,10 @@ pub enum Flavor {
     Arm,
     /// Key Vault KeyVaultError: `{"error":{"code","message","innererror"?}}`.
     KeyVault,
-    /// OAuth 2.0 / Entra: `{"error","error_description","error_codes"}`.
+    /// OAuth 2.0 / Entra: `{"error","error_description","error_codes",…}`.
     OAuth,
+    /// Managed-identity endpoint (IMDS): `{"error","error_description"}` only.
+    Imds,
 }
 
 /// An error response as Azure would send it.
@@ -82,6 +84,7 @@ impl ApiError {
                 }
                 json!({"error": err})
             }
+            Flavor::Imds => json!({"error": self.code, "error_description": self.message}),
             Flavor::OAuth => {
                 // Entra puts the AADSTS number first in the description.
                 let codes: Vec<u64> = self

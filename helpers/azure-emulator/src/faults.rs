@@ -112,6 +112,8 @@ pub async fn observe(
     if let Some((status, code, retry_after)) = failure {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let default_code = match (flavor, status.as_u16()) {
+            (Flavor::Imds, 429) => "too_many_requests",
+            (Flavor::Imds, _) => "server_error",
             (Flavor::OAuth, 429) => "temporarily_unavailable",
             (Flavor::OAuth, _) => "server_error",
             (Flavor::KeyVault, 429) => "Throttled",

@@ -20,10 +20,10 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
         "/metadata/identity/oauth2/token" => true,
         "/msi/token" => false,
         _ => {
-            return ApiError::oauth(StatusCode::NOT_FOUND, "not_found", "Not found").into_response();
+            return imds_err(StatusCode::NOT_FOUND, "not_found", "Not found").into_response();
         }
     };
-    if let Err(e) = faults::observe(inner, "identity", "ManagedIdentity.Token", req.method.as_str(), &path, Flavor::OAuth).await {
+    if let Err(e) = faults::observe(inner, "identity", "ManagedIdentity.Token", req.method.as_str(), &path, Flavor::Imds).await {
         return e.into_response();
     }
     match token(inner, req, imds) {
@@ -33,16 +33,16 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
 }
 
 fn token(inner: &Inner, req: &Req, imds: bool) -> Result<Response, ApiError> {
-    let bad = |msg: &str| ApiError::oauth(StatusCode::BAD_REQUEST, "invalid_request", msg);
+    let bad = |msg: &str| imds_err(StatusCode::BAD_REQUEST, "invalid_request", msg);
     if req.method != axum::http::Method::GET {
-        return Err(ApiError::oauth(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Not allowed"));
+        return Err(imds_err(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Not allowed"));
     }
     if imds {
         if req.header("metadata") != Some("true") {
             return Err(bad("Required metadata header not specified"));
         }
     } else if req.header("x-identity-header") != Some(inner.identity_header.as_str()) {
-        return Err(ApiError::oauth(StatusCode::UNAUTHORIZED, "unauthorized", "X-IDENTITY-HEADER is missing or wrong"));
+        return Err(imds_err(StatusCode::UNAUTHORIZED, "unauthorized", "X-IDENTITY-HEADER is missing or wrong"));
     }
     if req.query("api-version").is_none() {
         return Err(bad("Required query variable 'api-version' is missing"));
@@ -51,7 +51,7 @@ fn token(inner: &Inner, req: &Req, imds: bool) -> Result<Response, ApiError> {
         && Instant::now() < until
     {
         // What a fresh container sees before its identity is wired up.
-        return Err(ApiError::oauth(
+        return Err(imds_err(
             StatusCode::NOT_FOUND,
             "not_found",
             "Identity not found. The managed identity is not yet available for this container group.",
@@ -103,17 +103,17 @@ fn select(inner: &Inner, req: &Req) -> Result<ManagedIdentity, ApiError> {
     } else if all.len() == 1 {
         Some(all[0].clone())
     } else {
-        return Err(ApiError::oauth(
+        return Err(imds_err(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request",
         ));
     };
     found.ok_or_else(|| {
-        ApiError::oauth(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Identity not found",
-        )
+        imds_err(StatusCode::BAD_REQUEST, "invalid_request", "Identity not found")
     })
+}
+
+fn imds_err(status: StatusCode, error: &str, description: &str) -> ApiError {
+    ApiError::oauth(status, error, description).flavor(Flavor::Imds)
 }

@@ -58,6 +58,10 @@ pub struct GroupSeed {
     /// Addresses the next restarts hand out.
     #[serde(default)]
     pub next_ips: Vec<String>,
+    #[serde(default)]
+    pub zones: Option<Value>,
+    #[serde(default)]
+    pub tags: Option<Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,9 +194,9 @@ pub fn apply(inner: &Inner, seed: Seed) -> Result<(), SeedError> {
                 id: id.clone(),
                 name,
                 location: g.location.clone().unwrap_or_else(|| "westeurope".into()),
-                tags: None,
+                tags: g.tags.clone().filter(|t| !t.is_null()),
                 identity: g.identity.clone(),
-                zones: None,
+                zones: g.zones.clone().filter(|z| !z.is_null()),
                 properties,
                 ip: Some(ip),
                 provisioning_state: "Succeeded".into(),

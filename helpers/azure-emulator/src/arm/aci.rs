@@ -111,15 +111,20 @@ pub(crate) fn next_private_ip(st: &mut State, key: &str) -> String {
     st.allocate_ip()
 }
 
+/// A group has a private address when its `ipAddress.type` says so, or when it sits in a subnet
+/// and asks for no address type at all.
 fn is_private(g: &ContainerGroup) -> bool {
-    g.properties
-        .get("subnetIds")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
-        || g.properties.pointer("/ipAddress/type").and_then(Value::as_str) == Some("Private")
+    match g.properties.pointer("/ipAddress/type").and_then(Value::as_str) {
+        Some(t) => t.eq_ignore_ascii_case("Private"),
+        None => g
+            .properties
+            .get("subnetIds")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty()),
+    }
 }
 
-pub(crate) fn group_json(inner: &Inner, g: &ContainerGroup, instance_view: bool) -> Value {
+pub(crate) fn group_json(inner: &Inner, st: &State, g: &ContainerGroup, instance_view: bool) -> Value {
     let mut props = g.properties.clone();
     props["provisioningState"] = json!(g.provisioning_state);
     props["isCreatedFromStandbyPool"] = json!(false);
@@ -137,6 +142,10 @@ pub(crate) fn group_json(inner: &Inner, g: &ContainerGroup, instance_view: bool)
             props["ipAddress"] = json!({"type": "Private", "ports": ports});
         }
         props["ipAddress"]["ip"] = json!(ip);
+        if let Some(label) = props.pointer("/ipAddress/dnsNameLabel").and_then(Value::as_str) {
+            let region = g.location.to_ascii_lowercase().replace(' ', "");
+            props["ipAddress"]["fqdn"] = json!(format!("{label}.{region}.azurecontainer.io"));
+        }
     } else if let Some(addr) = props.get_mut("ipAddress").and_then(Value::as_object_mut) {
         addr.remove("ip");
     }
@@ -144,17 +153,26 @@ pub(crate) fn group_json(inner: &Inner, g: &ContainerGroup, instance_view: bool)
         props["instanceView"] = json!({"events": [], "state": g.state});
         if let Some(containers) = props.get_mut("containers").and_then(Value::as_array_mut) {
             for c in containers {
+                let image = c.pointer("/properties/image").and_then(Value::as_str).unwrap_or_default().to_string();
+                let now = rfc3339_now();
+                let event = |name: &str, message: String| {
+                    json!({"name": name, "type": "Normal", "count": 1, "firstTimestamp": now, "lastTimestamp": now, "message": message})
+                };
                 c["properties"]["instanceView"] = json!({
                     "restartCount": g.restart_count,
-                    "currentState": {"state": if g.state == "Running" { "Running" } else { "Terminated" }, "startTime": rfc3339_now(), "detailStatus": ""},
-                    "events": [],
+                    "currentState": {"state": if g.state == "Running" { "Running" } else { "Terminated" }, "startTime": now, "detailStatus": ""},
+                    "events": [
+                        event("Pulling", format!("pulling image \"{image}\"")),
+                        event("Pulled", format!("Successfully pulled image \"{image}\"")),
+                        event("Started", "Started container".to_string()),
+                    ],
                 });
             }
         }
     }
     let mut body = json!({"id": g.id, "name": g.name, "type": TYPE, "location": g.location, "properties": props});
     if let Some(identity) = &g.identity {
-        body["identity"] = identity_json(inner, identity);
+        body["identity"] = identity_json(inner, st, identity);
     }
     if let Some(tags) = &g.tags {
         body["tags"] = tags.clone();
@@ -166,7 +184,7 @@ pub(crate) fn group_json(inner: &Inner, g: &ContainerGroup, instance_view: bool)
 }
 
 /// Fills in the principal and client ids Azure reports for assigned identities.
-fn identity_json(inner: &Inner, identity: &Value) -> Value {
+fn identity_json(inner: &Inner, st: &State, identity: &Value) -> Value {
     let mut out = identity.clone();
     let ty = identity.get("type").and_then(Value::as_str).unwrap_or_default();
     if ty.contains("SystemAssigned") {
@@ -174,7 +192,6 @@ fn identity_json(inner: &Inner, identity: &Value) -> Value {
         out["tenantId"] = json!(inner.config.tenant_id);
     }
     if let Some(map) = out.get_mut("userAssignedIdentities").and_then(Value::as_object_mut) {
-        let st = lock(&inner.state);
         for (rid, v) in map.iter_mut() {
             let known = st.managed_identities.values().find(|m| m.resource_id.eq_ignore_ascii_case(rid));
             let (client, principal) = match known {
@@ -277,13 +294,6 @@ fn validate(name: &str, body: &Value) -> ApiResult<()> {
         Some("Linux" | "Windows") => {}
         _ => return Err(bad("InvalidOsType", "The property 'osType' must be 'Linux' or 'Windows'.")),
     }
-    let has_subnet = props.get("subnetIds").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
-    if has_subnet && props.pointer("/ipAddress/type").and_then(Value::as_str) == Some("Public") {
-        return Err(bad(
-            "PublicIPAddressNotSupportedForVnetContainerGroup",
-            "Container groups in a virtual network cannot have a public IP address.",
-        ));
-    }
     Ok(())
 }
 
@@ -325,13 +335,13 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: AciTarget) -> ApiResult<Respons
             let mut st = lock(&inner.state);
             settle(&mut st);
             let prefix = format!("/subscriptions/{sub}/").to_ascii_lowercase();
-            list(inner, req, st.container_groups.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(_, g)| g).cloned().collect())
+            list(inner, req, &st, &prefix)
         }
         AciTarget::ListResourceGroup { sub, rg } => {
             let mut st = lock(&inner.state);
             settle(&mut st);
             let prefix = format!("/subscriptions/{sub}/resourceGroups/{rg}/").to_ascii_lowercase();
-            list(inner, req, st.container_groups.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(_, g)| g).cloned().collect())
+            list(inner, req, &st, &prefix)
         }
         AciTarget::Operation { op_id, .. } => {
             let ops = lock(&inner.operations);
@@ -348,7 +358,7 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: AciTarget) -> ApiResult<Respons
             match (action.as_deref(), &req.method) {
                 (None, &Method::GET) => {
                     let g = st.container_groups.get(&key).ok_or_else(|| not_found(&id))?;
-                    Ok(json(StatusCode::OK, group_json(inner, g, true)))
+                    Ok(json(StatusCode::OK, group_json(inner, &st, g, true)))
                 }
                 (None, &Method::PUT) => {
                     let body: Value = req.json(Flavor::Arm)?;
@@ -385,7 +395,7 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: AciTarget) -> ApiResult<Respons
                             g.ip = Some(n.replacen("10.0.", "20.62.", 1));
                         }
                     }
-                    let body = group_json(inner, &g, false);
+                    let body = group_json(inner, &st, &g, false);
                     st.container_groups.insert(key.clone(), g);
                     drop(st);
                     let url = start_operation(inner, &sub, &location, &key, &api_version);
@@ -398,7 +408,8 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: AciTarget) -> ApiResult<Respons
                     if let Some(tags) = body.get("tags") {
                         g.tags = Some(tags.clone());
                     }
-                    Ok(json(StatusCode::OK, group_json(inner, &g.clone(), false)))
+                    let g = g.clone();
+                    Ok(json(StatusCode::OK, group_json(inner, &st, &g, false)))
                 }
                 (None, &Method::DELETE) => {
                     let Some(g) = st.container_groups.get_mut(&key) else {
@@ -439,9 +450,10 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: AciTarget) -> ApiResult<Respons
     }
 }
 
-fn list(inner: &Inner, req: &Req, groups: Vec<ContainerGroup>) -> ApiResult<Response> {
+fn list(inner: &Inner, req: &Req, st: &State, prefix: &str) -> ApiResult<Response> {
     let (skip, top) = super::paging(req, 100)?;
-    let page: Vec<Value> = groups.iter().skip(skip).take(top).map(|g| group_json(inner, g, false)).collect();
+    let groups: Vec<&ContainerGroup> = st.container_groups.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, g)| g).collect();
+    let page: Vec<Value> = groups.iter().skip(skip).take(top).map(|g| group_json(inner, st, g, false)).collect();
     let mut body = json!({"value": page});
     if skip + top < groups.len() {
         body["nextLink"] = json!(super::next_link(inner, req, skip + top));

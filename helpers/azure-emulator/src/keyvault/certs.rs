@@ -243,6 +243,9 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                 enabled,
                 target: None,
             };
+            // The 202 always reports the operation in progress; a self-signed one completes
+            // right after (as in Key Vault, where it finishes asynchronously within seconds).
+            let resp = operation_json(base, &name, &op);
             if issuer_name == "Self" {
                 let der = kvcrypto::self_signed(&key, policy.get("x509_props")).map_err(crypto)?;
                 let version = add_version(vault, &name, &key, vec![der], enabled.unwrap_or(true), tags)?;
@@ -250,7 +253,6 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                 op.status_details = String::new();
                 op.target = Some(version);
             }
-            let resp = operation_json(base, &name, &op);
             live(vault, &name)?.pending = Some(op);
             Ok(json(StatusCode::ACCEPTED, resp))
         }

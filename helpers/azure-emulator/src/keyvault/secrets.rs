@@ -28,6 +28,10 @@ fn secret_json(base: &str, s: &Secret, v: &SecretVersion, with_value: bool) -> V
     if with_value {
         b["value"] = json!(v.value);
     }
+    let idx = s.versions.iter().position(|x| x.version == v.version).unwrap_or(0);
+    if idx > 0 && !s.managed {
+        b["previousVersion"] = json!(s.versions[idx - 1].version);
+    }
     if let Some(ct) = &v.content_type {
         b["contentType"] = json!(ct);
     }
