@@ -1,1 +1,24 @@
+//! acilab's Azure client plumbing, shared by the providers and tools:
+//!
+//! - [`HttpTransport`]: reqwest on rustls (ring), trusting the platform's roots plus an optional
+//!   extra CA bundle, resolving `localhost` and `*.localhost` to loopback (RFC 6761 §6.3, see
+//!   [`resolver`]), and implementing [`azure_core::http::HttpClient`] so the official SDK clients
+//!   send through it (`ClientOptions { transport: Some(transport.azure_transport()), .. }`).
+//! - [`CloudEndpoints`]: Entra authority, ARM endpoint and audience, Key Vault suffix — Azure
+//!   public cloud or a custom one such as the local emulator.
+//! - [`credentials`]: `azure_identity` credentials wired to both.
 
+pub mod cloud;
+pub mod credentials;
+mod error;
+pub mod resolver;
+pub mod transport;
+
+pub use cloud::CloudEndpoints;
+pub use credentials::{
+    AssertionFile, AssertionFn, client_assertion_credential, client_secret_credential,
+    managed_identity_credential,
+};
+pub use error::{Error, Result};
+pub use resolver::LocalhostResolver;
+pub use transport::{HttpTransport, HttpTransportBuilder};

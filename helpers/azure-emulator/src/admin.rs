@@ -17,9 +17,13 @@ fn err(status: StatusCode, msg: impl Into<String>) -> Response {
     json(status, json!({"error": msg.into()}))
 }
 
-fn body<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, Response> {
-    let bytes: &[u8] = if req.body.is_empty() { b"{}" } else { &req.body };
-    serde_json::from_slice(bytes).map_err(|e| err(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+fn body<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, String> {
+    let bytes: &[u8] = if req.body.is_empty() {
+        b"{}"
+    } else {
+        &req.body
+    };
+    serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 #[derive(Deserialize)]
@@ -67,7 +71,10 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
     let segs: Vec<&str> = req.segments.iter().skip(1).map(String::as_str).collect();
     match (&req.method, segs.as_slice()) {
         (&Method::GET, ["health"]) => {
-            let (endpoint, header) = (format!("http://127.0.0.1:{}/msi/token", inner.http_port), inner.identity_header.clone());
+            let (endpoint, header) = (
+                format!("http://127.0.0.1:{}/msi/token", inner.http_port),
+                inner.identity_header.clone(),
+            );
             json(
                 StatusCode::OK,
                 json!({
@@ -87,11 +94,11 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
             )
         }
         (&Method::POST, ["seed"]) => match body::<seed::Seed>(req) {
-            Ok(s) => match seed::apply(inner, s) {
+            Ok(s) => match seed::apply(inner, s, seed::Existing::Replace) {
                 Ok(()) => json(StatusCode::OK, json!({"status": "seeded"})),
                 Err(e) => err(StatusCode::BAD_REQUEST, e.to_string()),
             },
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
         (&Method::GET, ["state"]) => json(StatusCode::OK, json!(*lock(&inner.state))),
         (&Method::GET, ["counters"]) => json(StatusCode::OK, json!(*lock(&inner.counters))),
@@ -110,7 +117,7 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
                 rules.push(rule);
                 json(StatusCode::CREATED, out)
             }
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
         (&Method::DELETE, ["faults"]) => {
             lock(&inner.faults).clear();
@@ -121,21 +128,22 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
                 Ok(ip) => json(StatusCode::OK, json!({"id": b.id, "ip": ip})),
                 Err(e) => err(StatusCode::NOT_FOUND, e),
             },
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
         (&Method::POST, ["identity", "not-ready"]) => match body::<Seconds>(req) {
             Ok(b) => {
-                *lock(&inner.identity_not_ready_until) = Some(Instant::now() + Duration::from_secs_f64(b.seconds.max(0.0)));
+                *lock(&inner.identity_not_ready_until) =
+                    Some(Instant::now() + Duration::from_secs_f64(b.seconds.max(0.0)));
                 json(StatusCode::OK, json!({"not_ready_for_seconds": b.seconds}))
             }
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
         (&Method::POST, ["keyvault", "delete-delay"]) => match body::<Seconds>(req) {
             Ok(b) => {
                 *lock(&inner.kv_delete_delay) = Duration::from_secs_f64(b.seconds.max(0.0));
                 json(StatusCode::OK, json!({"delete_delay_seconds": b.seconds}))
             }
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
         (&Method::POST, ["oidc-token"]) => match body::<OidcBody>(req) {
             // A GitHub-Actions-like ID token the emulator's Entra accepts as a client assertion.
@@ -145,9 +153,12 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
                     "iss": inner.oidc_issuer(), "sub": b.subject, "aud": b.audience,
                     "iat": now, "nbf": now, "exp": now + b.lifetime_secs,
                 });
-                json(StatusCode::OK, json!({"value": inner.signer.sign(&claims), "issuer": inner.oidc_issuer()}))
+                json(
+                    StatusCode::OK,
+                    json!({"value": inner.signer.sign(&claims), "issuer": inner.oidc_issuer()}),
+                )
             }
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
         (&Method::POST, ["token"]) => match body::<TokenBody>(req) {
             // A token with any lifetime (negative: already expired) for tests of 401 handling.
@@ -164,10 +175,16 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
                     sub: b.object_id,
                     appid: String::new(),
                 };
-                json(StatusCode::OK, json!({"access_token": inner.signer.sign(&claims)}))
+                json(
+                    StatusCode::OK,
+                    json!({"access_token": inner.signer.sign(&claims)}),
+                )
             }
-            Err(r) => r,
+            Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
-        _ => err(StatusCode::NOT_FOUND, format!("no admin route {} {}", req.method, req.path())),
+        _ => err(
+            StatusCode::NOT_FOUND,
+            format!("no admin route {} {}", req.method, req.path()),
+        ),
     }
 }

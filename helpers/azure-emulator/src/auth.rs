@@ -16,7 +16,9 @@ pub struct Caller {
 fn bearer(req: &Req) -> Option<&str> {
     let value = req.header("authorization")?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 fn audience_ok(aud: &str, expected: &str) -> bool {
@@ -135,7 +137,12 @@ pub fn kv_authorize(
     action: &str,
     vault_resource_id: &str,
 ) -> Result<(), ApiError> {
-    if rbac::allowed(&lock(&inner.state), &caller.object_id, action, vault_resource_id) {
+    if rbac::allowed(
+        &lock(&inner.state),
+        &caller.object_id,
+        action,
+        vault_resource_id,
+    ) {
         return Ok(());
     }
     Err(ApiError::kv(

@@ -49,7 +49,9 @@ pub async fn serve(inner: Arc<Inner>, sockets: Sockets) {
     let tcp_inner = inner.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = tcp.accept().await else { continue };
+            let Ok((mut stream, _)) = tcp.accept().await else {
+                continue;
+            };
             let inner = tcp_inner.clone();
             tokio::spawn(async move {
                 loop {
@@ -61,9 +63,15 @@ pub async fn serve(inner: Arc<Inner>, sockets: Sockets) {
                     if stream.read_exact(&mut buf).await.is_err() {
                         return;
                     }
-                    let Some(resp) = answer(&inner, &buf, usize::from(u16::MAX)) else { return };
-                    let Ok(n) = u16::try_from(resp.len()) else { return };
-                    if stream.write_all(&n.to_be_bytes()).await.is_err() || stream.write_all(&resp).await.is_err() {
+                    let Some(resp) = answer(&inner, &buf, usize::from(u16::MAX)) else {
+                        return;
+                    };
+                    let Ok(n) = u16::try_from(resp.len()) else {
+                        return;
+                    };
+                    if stream.write_all(&n.to_be_bytes()).await.is_err()
+                        || stream.write_all(&resp).await.is_err()
+                    {
                         return;
                     }
                 }
@@ -72,7 +80,9 @@ pub async fn serve(inner: Arc<Inner>, sockets: Sockets) {
     });
     let mut buf = vec![0u8; 4096];
     loop {
-        let Ok((n, peer)) = udp.recv_from(&mut buf).await else { continue };
+        let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+            continue;
+        };
         if let Some(resp) = answer(&inner, &buf[..n], 512) {
             let _ = udp.send_to(&resp, peer).await;
         }
@@ -155,7 +165,8 @@ fn lookup(inner: &Inner, qname: &Name, qtype: RecordType, resp: &mut Message) {
             continue;
         }
         for rdata in rdatas(&r.rtype, r.data.values().next()) {
-            resp.answers.push(Record::from_rdata(qname.clone(), r.ttl as u32, rdata));
+            resp.answers
+                .push(Record::from_rdata(qname.clone(), r.ttl as u32, rdata));
             found = true;
         }
     }
@@ -169,7 +180,8 @@ fn add_soa(zone: &Zone, resp: &mut Message) {
         && let Ok(name) = Name::from_ascii(format!("{}.", zone.name))
     {
         for rdata in rdatas("SOA", soa.data.values().next()) {
-            resp.authorities.push(Record::from_rdata(name.clone(), soa.ttl as u32, rdata));
+            resp.authorities
+                .push(Record::from_rdata(name.clone(), soa.ttl as u32, rdata));
         }
     }
 }
@@ -182,7 +194,11 @@ fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
 }
 
 fn dns_name(s: &str) -> Option<Name> {
-    let s = if s.ends_with('.') { s.to_string() } else { format!("{s}.") };
+    let s = if s.ends_with('.') {
+        s.to_string()
+    } else {
+        format!("{s}.")
+    };
     Name::from_ascii(s).ok()
 }
 
@@ -193,14 +209,19 @@ fn rdatas(rtype: &str, data: Option<&Value>) -> Vec<RData> {
         Value::Array(a) => a.iter().collect(),
         other => vec![other],
     };
-    let str_of = |v: &Value, names: &[&str]| field(v, names).and_then(Value::as_str).map(String::from);
+    let str_of =
+        |v: &Value, names: &[&str]| field(v, names).and_then(Value::as_str).map(String::from);
     let num_of = |v: &Value, names: &[&str]| field(v, names).and_then(Value::as_u64);
     items
         .into_iter()
         .filter_map(|item| {
             Some(match rtype {
-                "A" => RData::A(A(str_of(item, &["ipv4Address"])?.parse::<Ipv4Addr>().ok()?)),
-                "AAAA" => RData::AAAA(AAAA(str_of(item, &["ipv6Address"])?.parse::<Ipv6Addr>().ok()?)),
+                "A" => RData::A(A(str_of(item, &["ipv4Address"])?
+                    .parse::<Ipv4Addr>()
+                    .ok()?)),
+                "AAAA" => RData::AAAA(AAAA(
+                    str_of(item, &["ipv6Address"])?.parse::<Ipv6Addr>().ok()?,
+                )),
                 "TXT" => RData::TXT(TXT::new(
                     field(item, &["value"])?
                         .as_array()?
@@ -216,7 +237,8 @@ fn rdatas(rtype: &str, data: Option<&Value>) -> Vec<RData> {
                     dns_name(&str_of(item, &["exchange"])?)?,
                 )),
                 "SOA" => {
-                    let int = |names: &[&str]| num_of(item, names).and_then(|n| i32::try_from(n).ok());
+                    let int =
+                        |names: &[&str]| num_of(item, names).and_then(|n| i32::try_from(n).ok());
                     RData::SOA(SOA::new(
                         dns_name(&str_of(item, &["host"])?)?,
                         dns_name(&str_of(item, &["email"])?)?,

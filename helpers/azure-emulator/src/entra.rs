@@ -14,7 +14,13 @@ use crate::{Inner, faults, lock, state};
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Mints an access token for `audience`.
-pub fn issue(inner: &Inner, audience: &str, object_id: &str, client_id: &str, tenant: &str) -> (String, u64) {
+pub fn issue(
+    inner: &Inner,
+    audience: &str,
+    object_id: &str,
+    client_id: &str,
+    tenant: &str,
+) -> (String, u64) {
     let now = state::now();
     let exp = now + inner.config.token_lifetime.as_secs();
     let claims = Claims {
@@ -46,7 +52,10 @@ pub fn audience_for_scope(inner: &Inner, scope: &str) -> Option<String> {
     ];
     known
         .iter()
-        .find(|k| k.trim_end_matches('/').eq_ignore_ascii_case(resource.trim_end_matches('/')))
+        .find(|k| {
+            k.trim_end_matches('/')
+                .eq_ignore_ascii_case(resource.trim_end_matches('/'))
+        })
         .cloned()
 }
 
@@ -64,11 +73,24 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
     let tenant = match (&req.method, segs.as_slice()) {
         (&Method::POST, [tenant, "oauth2", "v2.0", "token"]) => tenant.to_string(),
         _ => {
-            return ApiError::oauth(StatusCode::NOT_FOUND, "not_found", "AADSTS90000: unknown endpoint")
-                .into_response();
+            return ApiError::oauth(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "AADSTS90000: unknown endpoint",
+            )
+            .into_response();
         }
     };
-    if let Err(e) = faults::observe(inner, "login", "Entra.Token", "POST", &req.path(), Flavor::OAuth).await {
+    if let Err(e) = faults::observe(
+        inner,
+        "login",
+        "Entra.Token",
+        "POST",
+        &req.path(),
+        Flavor::OAuth,
+    )
+    .await
+    {
         return e.into_response();
     }
     match token(inner, req, &tenant) {
@@ -78,14 +100,18 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
 }
 
 fn token(inner: &Inner, req: &Req, tenant: &str) -> Result<Response, ApiError> {
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body).into_owned().collect();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
+        .into_owned()
+        .collect();
     let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let bad = |code: &str, msg: String| ApiError::oauth(StatusCode::BAD_REQUEST, code, msg);
 
     if !tenant.eq_ignore_ascii_case(&inner.config.tenant_id) {
         return Err(bad(
             "invalid_request",
-            format!("AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+            format!(
+                "AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
         ));
     }
     if field("grant_type") != Some("client_credentials") {
@@ -95,10 +121,17 @@ fn token(inner: &Inner, req: &Req, tenant: &str) -> Result<Response, ApiError> {
         ));
     }
     let client_id = field("client_id").ok_or_else(|| {
-        bad("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.".into())
+        bad(
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'."
+                .into(),
+        )
     })?;
     let scope = field("scope").ok_or_else(|| {
-        bad("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'.".into())
+        bad(
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'scope'.".into(),
+        )
     })?;
     let audience = audience_for_scope(inner, scope).ok_or_else(|| {
         bad(
@@ -118,7 +151,9 @@ fn token(inner: &Inner, req: &Req, tenant: &str) -> Result<Response, ApiError> {
             return Err(ApiError::oauth(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
-                format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+                format!(
+                    "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                ),
             ));
         }
     } else if let Some(assertion) = field("client_assertion") {
@@ -146,27 +181,38 @@ fn token(inner: &Inner, req: &Req, tenant: &str) -> Result<Response, ApiError> {
     ))
 }
 
-fn verify_assertion(inner: &Inner, principal: &state::Principal, assertion: &str) -> Result<(), ApiError> {
+fn verify_assertion(
+    inner: &Inner,
+    principal: &state::Principal,
+    assertion: &str,
+) -> Result<(), ApiError> {
     let invalid = |msg: String| ApiError::oauth(StatusCode::BAD_REQUEST, "invalid_client", msg);
     let claims: AssertionClaims = crate::jwt::decode_unverified(assertion)
         .map_err(|_| invalid("AADSTS50027: JWT token is invalid or malformed.".into()))?;
     // Only the emulator's own OIDC issuer can be verified here; other issuers' keys are unknown.
-    if claims.iss != inner.oidc_issuer() || inner.signer.verify::<AssertionClaims>(assertion).is_err() {
+    if claims.iss != inner.oidc_issuer()
+        || inner.signer.verify::<AssertionClaims>(assertion).is_err()
+    {
         return Err(invalid(format!(
             "AADSTS700211: No matching federated identity record found for presented assertion issuer '{}'.",
             claims.iss
         )));
     }
     if claims.exp <= state::now() {
-        return Err(invalid("AADSTS700024: Client assertion is not within its valid time range.".into()));
+        return Err(invalid(
+            "AADSTS700024: Client assertion is not within its valid time range.".into(),
+        ));
     }
     let auds: Vec<String> = match &claims.aud {
         serde_json::Value::String(s) => vec![s.clone()],
-        serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     };
     let matched = principal.federated_credentials.iter().any(|fc| {
-        fc.issuer == claims.iss && fc.subject == claims.sub && auds.iter().any(|a| *a == fc.audience)
+        fc.issuer == claims.iss && fc.subject == claims.sub && auds.contains(&fc.audience)
     });
     if !matched {
         return Err(invalid(format!(

@@ -124,7 +124,9 @@ pub async fn observe(
         };
         let code = code.unwrap_or_else(|| default_code.to_string());
         let message = match status.as_u16() {
-            429 => "The request is being throttled. Retry after the interval in the Retry-After header.",
+            429 => {
+                "The request is being throttled. Retry after the interval in the Retry-After header."
+            }
             _ => "The service encountered an internal error (injected fault).",
         };
         let mut err = ApiError::new(status, &code, message).flavor(flavor);

@@ -47,7 +47,11 @@ impl Req {
         let segments = path
             .trim_start_matches('/')
             .split('/')
-            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             .collect::<Vec<_>>();
         let query = parts
             .uri
@@ -170,11 +174,7 @@ fn stamp(resp: &mut Response) {
     }
 }
 
-pub async fn serve_https(
-    inner: Arc<Inner>,
-    listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
-) {
+pub async fn serve_https(inner: Arc<Inner>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) {
     let app = axum::Router::new()
         .fallback(https_entry)
         .with_state(inner.clone());

@@ -23,7 +23,16 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
             return imds_err(StatusCode::NOT_FOUND, "not_found", "Not found").into_response();
         }
     };
-    if let Err(e) = faults::observe(inner, "identity", "ManagedIdentity.Token", req.method.as_str(), &path, Flavor::Imds).await {
+    if let Err(e) = faults::observe(
+        inner,
+        "identity",
+        "ManagedIdentity.Token",
+        req.method.as_str(),
+        &path,
+        Flavor::Imds,
+    )
+    .await
+    {
         return e.into_response();
     }
     match token(inner, req, imds) {
@@ -35,14 +44,22 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
 fn token(inner: &Inner, req: &Req, imds: bool) -> Result<Response, ApiError> {
     let bad = |msg: &str| imds_err(StatusCode::BAD_REQUEST, "invalid_request", msg);
     if req.method != axum::http::Method::GET {
-        return Err(imds_err(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Not allowed"));
+        return Err(imds_err(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Not allowed",
+        ));
     }
     if imds {
         if req.header("metadata") != Some("true") {
             return Err(bad("Required metadata header not specified"));
         }
     } else if req.header("x-identity-header") != Some(inner.identity_header.as_str()) {
-        return Err(imds_err(StatusCode::UNAUTHORIZED, "unauthorized", "X-IDENTITY-HEADER is missing or wrong"));
+        return Err(imds_err(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "X-IDENTITY-HEADER is missing or wrong",
+        ));
     }
     if req.query("api-version").is_none() {
         return Err(bad("Required query variable 'api-version' is missing"));
@@ -60,12 +77,21 @@ fn token(inner: &Inner, req: &Req, imds: bool) -> Result<Response, ApiError> {
     let resource = req
         .query("resource")
         .ok_or_else(|| bad("Required query variable 'resource' is missing"))?;
-    let audience = entra::audience_for_scope(inner, &format!("{resource}/.default")).ok_or_else(|| {
-        bad(&format!("AADSTS500011: The resource principal named {resource} was not found in the tenant."))
-    })?;
+    let audience =
+        entra::audience_for_scope(inner, &format!("{resource}/.default")).ok_or_else(|| {
+            bad(&format!(
+                "AADSTS500011: The resource principal named {resource} was not found in the tenant."
+            ))
+        })?;
     let identity = select(inner, req)?;
     let tenant = inner.config.tenant_id.clone();
-    let (token, exp) = entra::issue(inner, &audience, &identity.principal_id, &identity.client_id, &tenant);
+    let (token, exp) = entra::issue(
+        inner,
+        &audience,
+        &identity.principal_id,
+        &identity.client_id,
+        &tenant,
+    );
     let now = state::now();
     let body = if imds {
         json!({
@@ -110,7 +136,11 @@ fn select(inner: &Inner, req: &Req) -> Result<ManagedIdentity, ApiError> {
         ));
     };
     found.ok_or_else(|| {
-        imds_err(StatusCode::BAD_REQUEST, "invalid_request", "Identity not found")
+        imds_err(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Identity not found",
+        )
     })
 }
 

@@ -118,9 +118,12 @@ mod tests {
         assert_eq!(back.oid, "o");
         let other = Signer::random();
         assert_eq!(
-            other.verify::<Claims>(&token).unwrap_err(),
+            other.verify::<Claims>(&token).expect_err("foreign key"),
             JwtError::BadSignature
         );
-        assert_eq!(s.verify::<Claims>("x.y").unwrap_err(), JwtError::Malformed);
+        assert_eq!(
+            s.verify::<Claims>("x.y").expect_err("two parts"),
+            JwtError::Malformed
+        );
     }
 }

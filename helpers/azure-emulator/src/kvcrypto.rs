@@ -36,19 +36,29 @@ impl KeySpec {
             .and_then(|k| k.get("kty"))
             .and_then(|v| v.as_str())
             .unwrap_or("RSA");
-        let size = key_props.and_then(|k| k.get("key_size")).and_then(|v| v.as_u64());
-        let crv = key_props.and_then(|k| k.get("crv")).and_then(|v| v.as_str());
+        let size = key_props
+            .and_then(|k| k.get("key_size"))
+            .and_then(|v| v.as_u64());
+        let crv = key_props
+            .and_then(|k| k.get("crv"))
+            .and_then(|v| v.as_str());
         match kty {
             "RSA" | "RSA-HSM" => match size.unwrap_or(2048) {
                 n @ (2048 | 3072 | 4096) => Ok(Self::Rsa(n as usize)),
-                n => Err(bad(format!("Invalid key size {n} for RSA: use 2048, 3072 or 4096."))),
+                n => Err(bad(format!(
+                    "Invalid key size {n} for RSA: use 2048, 3072 or 4096."
+                ))),
             },
             "EC" | "EC-HSM" => match crv.unwrap_or("P-256") {
                 "P-256" => Ok(Self::EcP256),
                 "P-384" => Ok(Self::EcP384),
-                other => Err(bad(format!("Unsupported curve '{other}': use P-256 or P-384."))),
+                other => Err(bad(format!(
+                    "Unsupported curve '{other}': use P-256 or P-384."
+                ))),
             },
-            other => Err(bad(format!("Unsupported key type '{other}': use RSA or EC."))),
+            other => Err(bad(format!(
+                "Unsupported key type '{other}': use RSA or EC."
+            ))),
         }
     }
 
@@ -82,21 +92,29 @@ pub fn generate_key(spec: KeySpec) -> Result<Vec<u8>, CryptoError> {
 /// Loads a PKCS#8 key for signing, whatever its algorithm.
 pub fn key_pair(pkcs8: &[u8]) -> Result<KeyPair, CryptoError> {
     let der = PrivatePkcs8KeyDer::from(pkcs8.to_vec());
-    for alg in [&rcgen::PKCS_RSA_SHA256, &rcgen::PKCS_ECDSA_P256_SHA256, &rcgen::PKCS_ECDSA_P384_SHA384] {
+    for alg in [
+        &rcgen::PKCS_RSA_SHA256,
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+    ] {
         if let Ok(k) = KeyPair::from_pkcs8_der_and_sign_algo(&der, alg) {
             return Ok(k);
         }
     }
-    Err(bad("The private key is not an RSA, P-256 or P-384 key in PKCS#8 form."))
+    Err(bad(
+        "The private key is not an RSA, P-256 or P-384 key in PKCS#8 form.",
+    ))
 }
 
 /// Parses `CN=a, O=b` into a distinguished name.
 fn subject(s: &str) -> Result<DistinguishedName, CryptoError> {
     let mut dn = DistinguishedName::new();
     for part in s.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| bad(format!("The subject '{s}' is not a distinguished name like 'CN=example.com'.")))?;
+        let (k, v) = part.split_once('=').ok_or_else(|| {
+            bad(format!(
+                "The subject '{s}' is not a distinguished name like 'CN=example.com'."
+            ))
+        })?;
         let ty = match k.trim().to_ascii_uppercase().as_str() {
             "CN" => DnType::CommonName,
             "O" => DnType::OrganizationName,
@@ -104,7 +122,11 @@ fn subject(s: &str) -> Result<DistinguishedName, CryptoError> {
             "L" => DnType::LocalityName,
             "ST" | "S" => DnType::StateOrProvinceName,
             "C" => DnType::CountryName,
-            other => return Err(bad(format!("Unsupported attribute '{other}' in subject '{s}'."))),
+            other => {
+                return Err(bad(format!(
+                    "Unsupported attribute '{other}' in subject '{s}'."
+                )));
+            }
         };
         dn.push(ty, v.trim());
     }
@@ -119,18 +141,28 @@ fn params(x509_props: Option<&serde_json::Value>) -> Result<CertificateParams, C
     let sans: Vec<String> = x509_props
         .and_then(|x| x.pointer("/sans/dns_names"))
         .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     if subj.is_empty() && sans.is_empty() {
-        return Err(bad("The policy needs x509_props.subject or x509_props.sans."));
+        return Err(bad(
+            "The policy needs x509_props.subject or x509_props.sans.",
+        ));
     }
-    let mut p = CertificateParams::new(sans).map_err(|e| bad(format!("Invalid subject alternative name: {e}")))?;
+    let mut p = CertificateParams::new(sans)
+        .map_err(|e| bad(format!("Invalid subject alternative name: {e}")))?;
     p.distinguished_name = subject(subj)?;
     Ok(p)
 }
 
 /// A PKCS#10 request for the pending key, as Key Vault returns in `csr`.
-pub fn csr(key_pkcs8: &[u8], x509_props: Option<&serde_json::Value>) -> Result<Vec<u8>, CryptoError> {
+pub fn csr(
+    key_pkcs8: &[u8],
+    x509_props: Option<&serde_json::Value>,
+) -> Result<Vec<u8>, CryptoError> {
     let key = key_pair(key_pkcs8)?;
     let req = params(x509_props)?
         .serialize_request(&key)
@@ -139,7 +171,10 @@ pub fn csr(key_pkcs8: &[u8], x509_props: Option<&serde_json::Value>) -> Result<V
 }
 
 /// Issuer `Self`: a self-signed certificate valid for `validity_months`.
-pub fn self_signed(key_pkcs8: &[u8], x509_props: Option<&serde_json::Value>) -> Result<Vec<u8>, CryptoError> {
+pub fn self_signed(
+    key_pkcs8: &[u8],
+    x509_props: Option<&serde_json::Value>,
+) -> Result<Vec<u8>, CryptoError> {
     let key = key_pair(key_pkcs8)?;
     let mut p = params(x509_props)?;
     let months = x509_props
@@ -226,12 +261,15 @@ pub fn pfx_base64(key_pkcs8: &[u8], chain: &[Vec<u8>]) -> Result<String, CryptoE
         .map(|c| p12_keystore::Certificate::from_der(c))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CryptoError::Internal(e.to_string()))?;
-    let key = p12_keystore::PrivateKey::from_der(key_pkcs8).map_err(|e| CryptoError::Internal(e.to_string()))?;
+    let key = p12_keystore::PrivateKey::from_der(key_pkcs8)
+        .map_err(|e| CryptoError::Internal(e.to_string()))?;
     let local_id = Sha1::digest(chain.first().map(Vec::as_slice).unwrap_or_default()).to_vec();
     let mut store = p12_keystore::KeyStore::new();
     store.add_entry(
         "1",
-        p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(local_id, key, certs)),
+        p12_keystore::KeyStoreEntry::PrivateKeyChain(p12_keystore::PrivateKeyChain::new(
+            local_id, key, certs,
+        )),
     );
     let bytes = store
         .writer("")
@@ -242,7 +280,10 @@ pub fn pfx_base64(key_pkcs8: &[u8], chain: &[Vec<u8>]) -> Result<String, CryptoE
 
 /// Reads an imported certificate: PEM text (key + chain) or base64 PFX with optional password.
 /// Returns the PKCS#8 key and the chain with the key's certificate first.
-pub fn parse_import(value: &str, password: Option<&str>) -> Result<(Vec<u8>, Vec<Vec<u8>>), CryptoError> {
+pub fn parse_import(
+    value: &str,
+    password: Option<&str>,
+) -> Result<(Vec<u8>, Vec<Vec<u8>>), CryptoError> {
     let (key, mut chain) = if value.contains("-----BEGIN") {
         let mut key = None;
         let mut chain = Vec::new();
@@ -261,22 +302,36 @@ pub fn parse_import(value: &str, password: Option<&str>) -> Result<(Vec<u8>, Vec
                     );
                 }
                 rustls_pemfile::Item::Sec1Key(_) => {
-                    return Err(bad("EC private keys must be PKCS#8 ('BEGIN PRIVATE KEY') to be imported."));
+                    return Err(bad(
+                        "EC private keys must be PKCS#8 ('BEGIN PRIVATE KEY') to be imported.",
+                    ));
                 }
                 _ => {}
             }
         }
-        (key.ok_or_else(|| bad("The PEM content has no private key."))?, chain)
+        (
+            key.ok_or_else(|| bad("The PEM content has no private key."))?,
+            chain,
+        )
     } else {
         let der = B64
             .decode(value.trim())
             .map_err(|_| bad("The certificate value is neither PEM nor base64-encoded PKCS#12."))?;
-        let store = p12_keystore::KeyStore::from_pkcs12(&der, password.unwrap_or(""), p12_keystore::Pkcs12ImportPolicy::Relaxed)
-            .map_err(|_| bad("The PKCS#12 content could not be read: wrong password or corrupt data."))?;
+        let store = p12_keystore::KeyStore::from_pkcs12(
+            &der,
+            password.unwrap_or(""),
+            p12_keystore::Pkcs12ImportPolicy::Relaxed,
+        )
+        .map_err(|_| {
+            bad("The PKCS#12 content could not be read: wrong password or corrupt data.")
+        })?;
         let (_, kc) = store
             .private_key_chain()
             .ok_or_else(|| bad("The PKCS#12 content has no private key."))?;
-        (kc.key().as_der().to_vec(), kc.certs().iter().map(|c| c.as_der().to_vec()).collect())
+        (
+            kc.key().as_der().to_vec(),
+            kc.certs().iter().map(|c| c.as_der().to_vec()).collect(),
+        )
     };
     let spki = public_key_spki(&key)?;
     let leaf = chain

@@ -287,7 +287,10 @@ impl Emulator {
     }
     /// Key Vault DNS suffix including the port, e.g. `vault.azure.localhost:8443`.
     pub fn keyvault_suffix(&self) -> String {
-        format!("vault.{}:{}", self.inner.config.domain, self.inner.https_port)
+        format!(
+            "vault.{}:{}",
+            self.inner.config.domain, self.inner.https_port
+        )
     }
     /// URL of a vault, e.g. `https://kv1.vault.azure.localhost:8443/`.
     pub fn vault_url(&self, vault: &str) -> String {
@@ -314,7 +317,13 @@ impl Emulator {
 
     /// Seeds state in-process (the admin API's `POST /admin/seed` does the same over HTTP).
     pub fn seed(&self, seed: Seed) -> Result<(), String> {
-        seed::apply(&self.inner, seed).map_err(|e| e.to_string())
+        seed::apply(&self.inner, seed, seed::Existing::Replace).map_err(|e| e.to_string())
+    }
+
+    /// Seeds only what is missing: container groups already in the state (e.g. loaded from the
+    /// state file) keep their current address.
+    pub fn seed_missing(&self, seed: Seed) -> Result<(), String> {
+        seed::apply(&self.inner, seed, seed::Existing::Keep).map_err(|e| e.to_string())
     }
 
     /// How many requests each operation received (`"PrivateDns.RecordSets_Get"` → n).

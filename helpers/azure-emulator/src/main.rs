@@ -55,8 +55,12 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let seed: Option<Seed> = match &args.seed {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading seed file {}", path.display()))?;
-            Some(serde_json::from_str(&text).with_context(|| format!("parsing seed file {}", path.display()))?)
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading seed file {}", path.display()))?;
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("parsing seed file {}", path.display()))?,
+            )
         }
         None => None,
     };
@@ -73,10 +77,14 @@ async fn main() -> anyhow::Result<()> {
     };
     let emulator = Emulator::start(config).await?;
     if let Some(seed) = seed {
-        emulator.seed(seed).map_err(anyhow::Error::msg).context("applying the seed file")?;
+        emulator
+            .seed_missing(seed)
+            .map_err(anyhow::Error::msg)
+            .context("applying the seed file")?;
     }
     if let Some(pid) = &args.pid_file {
-        std::fs::write(pid, std::process::id().to_string()).with_context(|| format!("writing {}", pid.display()))?;
+        std::fs::write(pid, std::process::id().to_string())
+            .with_context(|| format!("writing {}", pid.display()))?;
     }
     tracing::info!(admin = %emulator.admin_url(), login = %emulator.login_url(), management = %emulator.management_url(), "ready");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -94,19 +94,35 @@ fn split_id(id: &str, ns_type: &str) -> Result<(String, String, String), SeedErr
     }
 }
 
-pub fn apply(inner: &Inner, seed: Seed) -> Result<(), SeedError> {
+/// Whether seeding replaces container groups that already exist (the admin API does; a seed file
+/// applied at start does not, so a state file's changes survive a restart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    Replace,
+    Keep,
+}
+
+pub fn apply(inner: &Inner, seed: Seed, existing: Existing) -> Result<(), SeedError> {
     // Validate everything first so a bad seed changes nothing.
     for ra in &seed.role_assignments {
-        if rbac::role_actions(&ra.role).is_none() {
-            return Err(invalid(format!("unknown role '{}' (use a built-in role name such as 'Contributor' or 'Key Vault Secrets User')", ra.role)));
+        if rbac::role(&ra.role).is_none() {
+            return Err(invalid(format!(
+                "unknown role '{}' (use a built-in role name such as 'Contributor' or 'Key Vault Secrets User')",
+                ra.role
+            )));
         }
     }
     for v in &seed.vaults {
         let ok = (3..=24).contains(&v.name.len())
             && v.name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && v.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && v.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !ok {
-            return Err(invalid(format!("vault name '{}' must be 3-24 letters, digits or '-', starting with a letter", v.name)));
+            return Err(invalid(format!(
+                "vault name '{}' must be 3-24 letters, digits or '-', starting with a letter",
+                v.name
+            )));
         }
     }
     let private: Vec<_> = seed
@@ -133,22 +149,39 @@ pub fn apply(inner: &Inner, seed: Seed) -> Result<(), SeedError> {
         st.managed_identities.insert(m.client_id.clone(), m);
     }
     for ra in seed.role_assignments {
-        if !st.role_assignments.iter().any(|x| x.principal_id == ra.principal_id && x.role == ra.role && x.scope.eq_ignore_ascii_case(&ra.scope)) {
+        if !st.role_assignments.iter().any(|x| {
+            x.principal_id == ra.principal_id
+                && x.role == ra.role
+                && x.scope.eq_ignore_ascii_case(&ra.scope)
+        }) {
             st.role_assignments.push(ra);
         }
     }
     for (public, zones) in [(false, private), (true, public)] {
         for (z, (sub, rg, name)) in zones {
             let name = name.to_ascii_lowercase();
-            let kind = if public { "dnsZones" } else { "privateDnsZones" };
-            let id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/{name}");
+            let kind = if public {
+                "dnsZones"
+            } else {
+                "privateDnsZones"
+            };
+            let id = format!(
+                "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/{name}"
+            );
             if st.zone(public, &id).is_some() {
                 continue;
             }
-            let ns = z.name_servers.clone().unwrap_or_else(|| inner.config.name_servers.clone());
+            let ns = z
+                .name_servers
+                .clone()
+                .unwrap_or_else(|| inner.config.name_servers.clone());
             let mut zone = arm::new_zone(public, &id, &name, &ns);
             zone.tags = z.tags.clone();
-            let map = if public { &mut st.public_zones } else { &mut st.private_zones };
+            let map = if public {
+                &mut st.public_zones
+            } else {
+                &mut st.private_zones
+            };
             map.insert(id.to_ascii_lowercase(), zone);
         }
     }
@@ -164,7 +197,9 @@ pub fn apply(inner: &Inner, seed: Seed) -> Result<(), SeedError> {
             key,
             Vault {
                 name: v.name,
-                tenant_id: v.tenant_id.unwrap_or_else(|| inner.config.tenant_id.clone()),
+                tenant_id: v
+                    .tenant_id
+                    .unwrap_or_else(|| inner.config.tenant_id.clone()),
                 resource_id,
                 certificates: Default::default(),
                 secrets: Default::default(),
@@ -175,7 +210,13 @@ pub fn apply(inner: &Inner, seed: Seed) -> Result<(), SeedError> {
         );
     }
     for (g, (sub, rg, name)) in groups {
-        let id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerInstance/containerGroups/{name}");
+        let id = format!(
+            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerInstance/containerGroups/{name}"
+        );
+        if existing == Existing::Keep && st.container_groups.contains_key(&id.to_ascii_lowercase())
+        {
+            continue;
+        }
         let properties = g.properties.clone().unwrap_or_else(|| {
             json!({
                 "containers": [{"name": "app", "properties": {"image": "acilab/app:latest", "ports": [{"port": 443}], "resources": {"requests": {"cpu": 1, "memoryInGB": 1.5}}}}],

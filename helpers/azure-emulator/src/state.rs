@@ -167,7 +167,11 @@ pub struct Zone {
 
 impl Zone {
     pub fn key(rtype: &str, name: &str) -> String {
-        format!("{}/{}", rtype.to_ascii_uppercase(), name.to_ascii_lowercase())
+        format!(
+            "{}/{}",
+            rtype.to_ascii_uppercase(),
+            name.to_ascii_lowercase()
+        )
     }
 }
 

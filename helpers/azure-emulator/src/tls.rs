@@ -57,7 +57,10 @@ pub fn build(domain: &str) -> Result<Tls, rcgen::Error> {
             .with_safe_default_protocol_versions()
             .map_err(|_| rcgen::Error::UnsupportedSignatureAlgorithm)?
             .with_no_client_auth()
-            .with_single_cert(chain.into_iter().map(CertificateDer::into_owned).collect(), key_der)
+            .with_single_cert(
+                chain.into_iter().map(CertificateDer::into_owned).collect(),
+                key_der,
+            )
             .map_err(|_| rcgen::Error::UnsupportedSignatureAlgorithm)?;
     server_config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Tls {

@@ -32,7 +32,9 @@ enum What {
 }
 
 const PRIVATE_TYPES: &[&str] = &["A", "AAAA", "CNAME", "MX", "PTR", "SOA", "SRV", "TXT"];
-const PUBLIC_TYPES: &[&str] = &["A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT"];
+const PUBLIC_TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SOA", "SRV", "TXT",
+];
 
 fn canonical_type(public: bool, t: &str) -> Option<String> {
     let types = if public { PUBLIC_TYPES } else { PRIVATE_TYPES };
@@ -79,14 +81,21 @@ fn resource_type(public: bool) -> &'static str {
 }
 
 pub(crate) fn parse(public: bool, sub: &str, rg: &str, rest: &[String]) -> Option<DnsTarget> {
-    let zone_name = rest.first()?.to_ascii_lowercase().trim_end_matches('.').to_string();
+    let zone_name = rest
+        .first()?
+        .to_ascii_lowercase()
+        .trim_end_matches('.')
+        .to_string();
     let zone_id = format!(
         "/subscriptions/{sub}/resourceGroups/{rg}/providers/{}/{zone_name}",
         resource_type(public)
     );
     let what = match &rest[1..] {
         [] => What::Zone,
-        [all] if all.eq_ignore_ascii_case("ALL") || (public && all.eq_ignore_ascii_case("recordsets")) => {
+        [all]
+            if all.eq_ignore_ascii_case("ALL")
+                || (public && all.eq_ignore_ascii_case("recordsets")) =>
+        {
             What::List(None)
         }
         [t] => What::List(Some(canonical_type(public, t)?)),
@@ -108,10 +117,24 @@ impl DnsTarget {
         let ns = resource_type(self.public);
         let (op, action, scope) = match (&self.what, method) {
             (What::Zone, &Method::GET) => ("Zones_Get", format!("{ns}/read"), self.zone_id.clone()),
-            (What::Zone, &Method::PUT) => ("Zones_CreateOrUpdate", format!("{ns}/write"), self.zone_id.clone()),
-            (What::Zone, &Method::DELETE) => ("Zones_Delete", format!("{ns}/delete"), self.zone_id.clone()),
-            (What::List(None), &Method::GET) => ("RecordSets_List", format!("{ns}/ALL/read"), self.zone_id.clone()),
-            (What::List(Some(t)), &Method::GET) => ("RecordSets_ListByType", format!("{ns}/{t}/read"), self.zone_id.clone()),
+            (What::Zone, &Method::PUT) => (
+                "Zones_CreateOrUpdate",
+                format!("{ns}/write"),
+                self.zone_id.clone(),
+            ),
+            (What::Zone, &Method::DELETE) => {
+                ("Zones_Delete", format!("{ns}/delete"), self.zone_id.clone())
+            }
+            (What::List(None), &Method::GET) => (
+                "RecordSets_List",
+                format!("{ns}/ALL/read"),
+                self.zone_id.clone(),
+            ),
+            (What::List(Some(t)), &Method::GET) => (
+                "RecordSets_ListByType",
+                format!("{ns}/{t}/read"),
+                self.zone_id.clone(),
+            ),
             (What::Record(t, n), m) => {
                 let verb = match *m {
                     Method::GET => ("RecordSets_Get", "read"),
@@ -120,7 +143,11 @@ impl DnsTarget {
                     Method::DELETE => ("RecordSets_Delete", "delete"),
                     _ => return Err(method_not_allowed(method)),
                 };
-                (verb.0, format!("{ns}/{t}/{}", verb.1), format!("{}/{t}/{n}", self.zone_id))
+                (
+                    verb.0,
+                    format!("{ns}/{t}/{}", verb.1),
+                    format!("{}/{t}/{n}", self.zone_id),
+                )
             }
             _ => return Err(method_not_allowed(method)),
         };
@@ -158,7 +185,11 @@ fn method_not_allowed(method: &Method) -> ApiError {
 
 fn zone_not_found(t: &DnsTarget) -> ApiError {
     ApiError::not_found(
-        if t.public { "ResourceNotFound" } else { "ParentResourceNotFound" },
+        if t.public {
+            "ResourceNotFound"
+        } else {
+            "ParentResourceNotFound"
+        },
         format!(
             "The Resource '{}/{}' under resource group '{}' was not found.",
             resource_type(t.public),
@@ -175,7 +206,11 @@ pub(crate) fn new_zone(public: bool, id: &str, name: &str, name_servers: &[Strin
         name: name.to_string(),
         tags: BTreeMap::new(),
         etag: new_etag(),
-        name_servers: if public { name_servers.to_vec() } else { Vec::new() },
+        name_servers: if public {
+            name_servers.to_vec()
+        } else {
+            Vec::new()
+        },
         record_sets: BTreeMap::new(),
     };
     let soa = if public {
@@ -187,7 +222,14 @@ pub(crate) fn new_zone(public: bool, id: &str, name: &str, name_servers: &[Strin
     data.insert(data_field(public, "SOA").into(), soa);
     zone.record_sets.insert(
         Zone::key("SOA", "@"),
-        RecordSet { name: "@".into(), rtype: "SOA".into(), ttl: 3600, metadata: None, etag: new_etag(), data },
+        RecordSet {
+            name: "@".into(),
+            rtype: "SOA".into(),
+            ttl: 3600,
+            metadata: None,
+            etag: new_etag(),
+            data,
+        },
     );
     if public {
         let mut data = Map::new();
@@ -197,7 +239,14 @@ pub(crate) fn new_zone(public: bool, id: &str, name: &str, name_servers: &[Strin
         );
         zone.record_sets.insert(
             Zone::key("NS", "@"),
-            RecordSet { name: "@".into(), rtype: "NS".into(), ttl: 172800, metadata: None, etag: new_etag(), data },
+            RecordSet {
+                name: "@".into(),
+                rtype: "NS".into(),
+                ttl: 172800,
+                metadata: None,
+                etag: new_etag(),
+                data,
+            },
         );
     }
     zone
@@ -227,7 +276,11 @@ fn record_json(public: bool, z: &Zone, r: &RecordSet) -> Value {
         props.insert("metadata".into(), json!(m));
     }
     props.insert(ttl_field(public).into(), json!(r.ttl));
-    let fqdn = if r.name == "@" { format!("{}.", z.name) } else { format!("{}.{}.", r.name, z.name) };
+    let fqdn = if r.name == "@" {
+        format!("{}.", z.name)
+    } else {
+        format!("{}.{}.", r.name, z.name)
+    };
     props.insert("fqdn".into(), json!(fqdn));
     if !public {
         props.insert("isAutoRegistered".into(), json!(false));
@@ -253,7 +306,10 @@ fn with_etag(mut resp: Response, etag: &str) -> Response {
 
 /// Case-insensitive property lookup (ARM accepts `ttl` and `TTL`).
 fn prop<'a>(props: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    props.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    props
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
 }
 
 fn bad(msg: String) -> ApiError {
@@ -270,7 +326,11 @@ fn validate_data(public: bool, rtype: &str, value: &Value) -> ApiResult<Value> {
     };
     match rtype {
         "A" | "AAAA" => {
-            let key = if rtype == "A" { "ipv4Address" } else { "ipv6Address" };
+            let key = if rtype == "A" {
+                "ipv4Address"
+            } else {
+                "ipv6Address"
+            };
             let mut out = Vec::new();
             for item in items()? {
                 let ip = item
@@ -284,7 +344,9 @@ fn validate_data(public: bool, rtype: &str, value: &Value) -> ApiResult<Value> {
                     ip.parse::<std::net::Ipv6Addr>().is_ok()
                 };
                 if !valid {
-                    return Err(bad(format!("The value '{ip}' of '{key}' is not a valid IP address.")));
+                    return Err(bad(format!(
+                        "The value '{ip}' of '{key}' is not a valid IP address."
+                    )));
                 }
                 out.push(json!({ key: ip }));
             }
@@ -297,12 +359,20 @@ fn validate_data(public: bool, rtype: &str, value: &Value) -> ApiResult<Value> {
                     .as_object()
                     .and_then(|o| prop(o, "value"))
                     .and_then(Value::as_array)
-                    .ok_or_else(|| bad(format!("Each entry of '{field}' needs a 'value' array of strings.")))?;
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "Each entry of '{field}' needs a 'value' array of strings."
+                        ))
+                    })?;
                 let mut strings = Vec::new();
                 for v in values {
-                    let s = v.as_str().ok_or_else(|| bad("TXT values must be strings.".into()))?;
+                    let s = v
+                        .as_str()
+                        .ok_or_else(|| bad("TXT values must be strings.".into()))?;
                     if s.len() > 1024 {
-                        return Err(bad("A TXT record string cannot exceed 1024 characters.".into()));
+                        return Err(bad(
+                            "A TXT record string cannot exceed 1024 characters.".into()
+                        ));
                     }
                     strings.push(json!(s));
                 }
@@ -329,16 +399,27 @@ fn valid_relative_name(name: &str) -> bool {
             && name.split('.').all(|l| {
                 !l.is_empty()
                     && l.len() <= 63
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')
             }))
 }
 
-pub(crate) fn serve(inner: &Inner, req: &Req, t: DnsTarget, verdict: Verdict) -> ApiResult<Response> {
+pub(crate) fn serve(
+    inner: &Inner,
+    req: &Req,
+    t: DnsTarget,
+    verdict: Verdict,
+) -> ApiResult<Response> {
     match (&t.what, &req.method) {
         (What::Zone, &Method::GET) => {
             let st = lock(&inner.state);
-            let z = st.zone(t.public, &t.zone_id).ok_or_else(|| zone_not_found(&t))?;
-            Ok(with_etag(json(StatusCode::OK, zone_json(t.public, z)), &z.etag))
+            let z = st
+                .zone(t.public, &t.zone_id)
+                .ok_or_else(|| zone_not_found(&t))?;
+            Ok(with_etag(
+                json(StatusCode::OK, zone_json(t.public, z)),
+                &z.etag,
+            ))
         }
         (What::Zone, &Method::PUT) => {
             let body: Value = req.json(crate::error::Flavor::Arm)?;
@@ -357,9 +438,18 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: DnsTarget, verdict: Verdict) ->
                     (StatusCode::OK, z.clone())
                 }
                 None => {
-                    let mut z = new_zone(t.public, &t.zone_id, &t.zone_name, &inner.config.name_servers);
+                    let mut z = new_zone(
+                        t.public,
+                        &t.zone_id,
+                        &t.zone_name,
+                        &inner.config.name_servers,
+                    );
                     z.tags = tags;
-                    let map = if t.public { &mut st.public_zones } else { &mut st.private_zones };
+                    let map = if t.public {
+                        &mut st.public_zones
+                    } else {
+                        &mut st.private_zones
+                    };
                     map.insert(t.zone_id.to_ascii_lowercase(), z.clone());
                     (StatusCode::CREATED, z)
                 }
@@ -368,7 +458,11 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: DnsTarget, verdict: Verdict) ->
         }
         (What::Zone, &Method::DELETE) => {
             let mut st = lock(&inner.state);
-            let map = if t.public { &mut st.public_zones } else { &mut st.private_zones };
+            let map = if t.public {
+                &mut st.public_zones
+            } else {
+                &mut st.private_zones
+            };
             Ok(match map.remove(&t.zone_id.to_ascii_lowercase()) {
                 Some(_) => empty(StatusCode::OK),
                 None => empty(StatusCode::NO_CONTENT),
@@ -376,16 +470,25 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: DnsTarget, verdict: Verdict) ->
         }
         (What::List(rtype), &Method::GET) => {
             let (skip, top) = super::paging(req, 100)?;
-            let suffix = req.query("$recordsetnamesuffix").map(str::to_ascii_lowercase);
+            let suffix = req
+                .query("$recordsetnamesuffix")
+                .map(str::to_ascii_lowercase);
             let st = lock(&inner.state);
-            let z = st.zone(t.public, &t.zone_id).ok_or_else(|| zone_not_found(&t))?;
+            let z = st
+                .zone(t.public, &t.zone_id)
+                .ok_or_else(|| zone_not_found(&t))?;
             let all: Vec<&RecordSet> = z
                 .record_sets
                 .values()
                 .filter(|r| rtype.as_ref().is_none_or(|ty| &r.rtype == ty))
                 .filter(|r| suffix.as_ref().is_none_or(|s| r.name.ends_with(s.as_str())))
                 .collect();
-            let page: Vec<Value> = all.iter().skip(skip).take(top).map(|r| record_json(t.public, z, r)).collect();
+            let page: Vec<Value> = all
+                .iter()
+                .skip(skip)
+                .take(top)
+                .map(|r| record_json(t.public, z, r))
+                .collect();
             let mut body = json!({"value": page});
             if skip + top < all.len() {
                 body["nextLink"] = json!(super::next_link(inner, req, skip + top));
@@ -397,7 +500,9 @@ pub(crate) fn serve(inner: &Inner, req: &Req, t: DnsTarget, verdict: Verdict) ->
                 return Err(bad(format!("The record set name '{name}' is invalid.")));
             }
             let mut st = lock(&inner.state);
-            let z = st.zone_mut(t.public, &t.zone_id).ok_or_else(|| zone_not_found(&t))?;
+            let z = st
+                .zone_mut(t.public, &t.zone_id)
+                .ok_or_else(|| zone_not_found(&t))?;
             let key = Zone::key(rtype, name);
             if verdict.etag_race
                 && let Some(r) = z.record_sets.get_mut(&key)
@@ -434,7 +539,10 @@ fn record(
     let not_found = || {
         ApiError::not_found(
             "NotFound",
-            format!("The resource record '{name}' of type '{rtype}' does not exist in zone '{}'.", z.name),
+            format!(
+                "The resource record '{name}' of type '{rtype}' does not exist in zone '{}'.",
+                z.name
+            ),
         )
     };
     let precondition = || {
@@ -458,11 +566,16 @@ fn record(
     match *method {
         Method::GET => {
             let r = existing.ok_or_else(not_found)?;
-            Ok(with_etag(json(StatusCode::OK, record_json(t.public, z, &r)), &r.etag))
+            Ok(with_etag(
+                json(StatusCode::OK, record_json(t.public, z, &r)),
+                &r.etag,
+            ))
         }
         Method::DELETE => {
             if rtype == "SOA" || (rtype == "NS" && name == "@") {
-                return Err(bad(format!("The {rtype} record set at the zone apex cannot be deleted.")));
+                return Err(bad(format!(
+                    "The {rtype} record set at the zone apex cannot be deleted."
+                )));
             }
             Ok(match z.record_sets.remove(key) {
                 Some(_) => empty(StatusCode::OK),
@@ -475,10 +588,16 @@ fn record(
             let props = match body.get("properties") {
                 Some(Value::Object(p)) => p,
                 None if *method == Method::PATCH => &empty_props,
-                _ => return Err(bad("The property 'properties' is required and must be an object.".into())),
+                _ => {
+                    return Err(bad(
+                        "The property 'properties' is required and must be an object.".into(),
+                    ));
+                }
             };
             if rtype == "SOA" && name != "@" {
-                return Err(bad("SOA record sets can only exist at the zone apex ('@').".into()));
+                return Err(bad(
+                    "SOA record sets can only exist at the zone apex ('@').".into(),
+                ));
             }
             let mut rs = match (&existing, method) {
                 (Some(r), &Method::PATCH) => r.clone(),
@@ -512,16 +631,25 @@ fn record(
             let field = data_field(t.public, rtype);
             if let Some(v) = prop(props, field) {
                 rs.data = Map::new();
-                rs.data.insert(field.to_string(), validate_data(t.public, rtype, v)?);
+                rs.data
+                    .insert(field.to_string(), validate_data(t.public, rtype, v)?);
             } else if *method == Method::PUT {
                 rs.data = Map::new();
                 if rtype != "SOA" {
-                    let empty = if rtype == "CNAME" { json!({}) } else { json!([]) };
+                    let empty = if rtype == "CNAME" {
+                        json!({})
+                    } else {
+                        json!([])
+                    };
                     rs.data.insert(field.to_string(), empty);
                 }
             }
             rs.etag = new_etag();
-            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             let body = record_json(t.public, z, &rs);
             let etag = rs.etag.clone();
             z.record_sets.insert(key.to_string(), rs);

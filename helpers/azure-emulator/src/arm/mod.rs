@@ -54,7 +54,11 @@ fn parse(req: &Req) -> Result<(Target, &'static [&'static str]), ApiError> {
     let not_found = || {
         ApiError::not_found(
             "InvalidResourceType",
-            format!("No route for '{} {}' in the emulated resource manager.", req.method, req.path()),
+            format!(
+                "No route for '{} {}' in the emulated resource manager.",
+                req.method,
+                req.path()
+            ),
         )
     };
     if !is(s.first(), "subscriptions") || s.len() < 4 {
@@ -128,7 +132,15 @@ async fn serve(inner: &Inner, req: &Req) -> Result<Response, ApiError> {
         Target::Dns(t) => t.describe(&req.method)?,
         Target::Aci(t) => t.describe(&req.method)?,
     };
-    let verdict = faults::observe(inner, "arm", op, req.method.as_str(), &req.path(), Flavor::Arm).await?;
+    let verdict = faults::observe(
+        inner,
+        "arm",
+        op,
+        req.method.as_str(),
+        &req.path(),
+        Flavor::Arm,
+    )
+    .await?;
     let caller = auth::arm_caller(inner, req)?;
     check_api_version(req, versions)?;
     auth::arm_authorize(inner, &caller, &action, &scope)?;
@@ -166,7 +178,12 @@ pub(crate) fn paging(req: &Req, default_top: usize) -> Result<(usize, usize), Ap
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::bad_request("InvalidTopParameter", "$top must be a number from 1 to 1000."))?,
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "InvalidTopParameter",
+                    "$top must be a number from 1 to 1000.",
+                )
+            })?,
     };
     Ok((skip, top))
 }

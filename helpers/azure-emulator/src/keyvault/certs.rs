@@ -9,11 +9,17 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
-use super::{Ctx, Route, apply_attributes, attributes_json, being_deleted, deleted_conflict, kv_err, now_ms, page, tags_of};
+use super::{
+    Ctx, Route, apply_attributes, attributes_json, being_deleted, deleted_conflict, kv_err, now_ms,
+    page, tags_of,
+};
 use crate::error::{ApiResult, Flavor};
 use crate::http::{empty, json};
 use crate::kvcrypto::{self, CryptoError, KeySpec};
-use crate::state::{Attributes, CertVersion, Certificate, Deleted, PendingOperation, Secret, SecretVersion, Vault, new_version, now};
+use crate::state::{
+    Attributes, CertVersion, Certificate, Deleted, PendingOperation, Secret, SecretVersion, Vault,
+    new_version, now,
+};
 use crate::{error::ApiError, lock};
 
 const PEM: &str = "application/x-pem-file";
@@ -30,7 +36,9 @@ fn not_found(name: &str) -> ApiError {
     kv_err(
         StatusCode::NOT_FOUND,
         "CertificateNotFound",
-        format!("A certificate with (name/id) {name} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"),
+        format!(
+            "A certificate with (name/id) {name} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+        ),
     )
 }
 
@@ -43,7 +51,11 @@ fn version_not_found(name: &str, version: &str) -> ApiError {
 }
 
 fn pending_not_found(name: &str) -> ApiError {
-    kv_err(StatusCode::NOT_FOUND, "PendingCertificateNotFound", format!("Pending certificate not found: {name}"))
+    kv_err(
+        StatusCode::NOT_FOUND,
+        "PendingCertificateNotFound",
+        format!("Pending certificate not found: {name}"),
+    )
 }
 
 /// Fills the defaults Key Vault applies to a policy.
@@ -57,7 +69,10 @@ fn normalize_policy(policy: &Value) -> Value {
     });
     merge(&mut p, policy);
     if let Some(kp) = p.get_mut("key_props").and_then(Value::as_object_mut)
-        && kp.get("kty").and_then(Value::as_str).is_some_and(|k| k.starts_with("EC"))
+        && kp
+            .get("kty")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.starts_with("EC"))
     {
         kp.remove("key_size");
         kp.entry("crv").or_insert(json!("P-256"));
@@ -84,12 +99,30 @@ fn merge(base: &mut Value, patch: &Value) {
 fn policy_json(base: &str, c: &Certificate) -> Value {
     let mut p = c.policy.clone();
     p["id"] = json!(format!("{base}/certificates/{}/policy", c.name));
-    p["attributes"] = json!({"enabled": true, "created": c.policy_created, "updated": c.policy_updated});
+    p["attributes"] =
+        json!({"enabled": true, "created": c.policy_created, "updated": c.policy_updated});
     p
 }
 
 fn content_type(c: &Certificate) -> &str {
-    c.policy.pointer("/secret_props/contentType").and_then(Value::as_str).unwrap_or(PFX)
+    c.policy
+        .pointer("/secret_props/contentType")
+        .and_then(Value::as_str)
+        .unwrap_or(PFX)
+}
+
+/// Key Vault tells pollers when to come back (`Retry-After`) and where (`Location`). The
+/// emulator asks for one second; Key Vault says ten.
+fn poll_headers(mut resp: Response, location: Option<&str>) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    if let Some(l) = location.and_then(|l| axum::http::HeaderValue::from_str(l).ok()) {
+        h.insert(axum::http::header::LOCATION, l);
+    }
+    resp
 }
 
 pub(crate) fn bundle(base: &str, c: &Certificate, v: &CertVersion) -> Value {
@@ -135,15 +168,42 @@ fn operation_json(base: &str, name: &str, op: &PendingOperation) -> Value {
 }
 
 /// Adds a certificate version and its managed secret.
-fn add_version(vault: &mut Vault, name: &str, key: &[u8], chain: Vec<Vec<u8>>, enabled: bool, tags: Option<std::collections::BTreeMap<String, String>>) -> ApiResult<String> {
+fn add_version(
+    vault: &mut Vault,
+    name: &str,
+    key: &[u8],
+    chain: Vec<Vec<u8>>,
+    enabled: bool,
+    tags: Option<std::collections::BTreeMap<String, String>>,
+) -> ApiResult<String> {
     let key_lower = name.to_ascii_lowercase();
-    let leaf = kvcrypto::cert_info(chain.first().ok_or_else(|| kv_err(StatusCode::BAD_REQUEST, "BadParameter", "The certificate chain is empty."))?).map_err(crypto)?;
-    let cert = vault.certificates.get_mut(&key_lower).ok_or_else(|| not_found(name))?;
+    let leaf = kvcrypto::cert_info(chain.first().ok_or_else(|| {
+        kv_err(
+            StatusCode::BAD_REQUEST,
+            "BadParameter",
+            "The certificate chain is empty.",
+        )
+    })?)
+    .map_err(crypto)?;
+    let cert = vault
+        .certificates
+        .get_mut(&key_lower)
+        .ok_or_else(|| not_found(name))?;
     let version = new_version();
     let t = now();
-    let attributes = Attributes { enabled, nbf: Some(leaf.not_before), exp: Some(leaf.not_after), created: t, updated: t };
+    let attributes = Attributes {
+        enabled,
+        nbf: Some(leaf.not_before),
+        exp: Some(leaf.not_after),
+        created: t,
+        updated: t,
+    };
     let ct = content_type(cert).to_string();
-    let value = if ct == PEM { kvcrypto::pem_bundle(key, &chain) } else { kvcrypto::pfx_base64(key, &chain).map_err(crypto)? };
+    let value = if ct == PEM {
+        kvcrypto::pem_bundle(key, &chain)
+    } else {
+        kvcrypto::pfx_base64(key, &chain).map_err(crypto)?
+    };
     cert.versions.push(CertVersion {
         version: version.clone(),
         chain_der_b64: chain.iter().map(|c| B64.encode(c)).collect(),
@@ -151,20 +211,37 @@ fn add_version(vault: &mut Vault, name: &str, key: &[u8], chain: Vec<Vec<u8>>, e
         attributes: attributes.clone(),
         tags: tags.clone(),
     });
-    let secret = vault.secrets.entry(key_lower).or_insert_with(|| Secret { name: name.to_string(), managed: true, versions: Vec::new() });
+    let secret = vault.secrets.entry(key_lower).or_insert_with(|| Secret {
+        name: name.to_string(),
+        managed: true,
+        versions: Vec::new(),
+    });
     secret.managed = true;
-    secret.versions.push(SecretVersion { version: version.clone(), value, content_type: Some(ct), attributes, tags });
+    secret.versions.push(SecretVersion {
+        version: version.clone(),
+        value,
+        content_type: Some(ct),
+        attributes,
+        tags,
+    });
     Ok(version)
 }
 
 fn live<'v>(vault: &'v mut Vault, name: &str) -> ApiResult<&'v mut Certificate> {
-    vault.certificates.get_mut(&name.to_ascii_lowercase()).ok_or_else(|| not_found(name))
+    vault
+        .certificates
+        .get_mut(&name.to_ascii_lowercase())
+        .ok_or_else(|| not_found(name))
 }
 
 /// Refuses to reuse a name that is being deleted or is soft-deleted.
 fn check_not_deleted(vault: &Vault, name: &str) -> ApiResult<()> {
     if let Some(d) = vault.deleted_certificates.get(&name.to_ascii_lowercase()) {
-        return Err(if d.visible_from_ms > now_ms() { being_deleted("Certificate", name) } else { deleted_conflict("Certificate", name) });
+        return Err(if d.visible_from_ms > now_ms() {
+            being_deleted("Certificate", name)
+        } else {
+            deleted_conflict("Certificate", name)
+        });
     }
     Ok(())
 }
@@ -173,7 +250,9 @@ fn deleted_json(base: &str, d: &Deleted<Certificate>) -> Value {
     let c = &d.item;
     let mut b = match c.versions.last() {
         Some(v) => bundle(base, c, v),
-        None => json!({"id": format!("{base}/certificates/{}", c.name), "policy": policy_json(base, c)}),
+        None => {
+            json!({"id": format!("{base}/certificates/{}", c.name), "policy": policy_json(base, c)})
+        }
     };
     b["recoveryId"] = json!(format!("{base}/deletedcertificates/{}", c.name));
     b["deletedDate"] = json!(d.deleted_date);
@@ -184,11 +263,18 @@ fn deleted_json(base: &str, d: &Deleted<Certificate>) -> Value {
 pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
     let inner = ctx.inner;
     let base = ctx.base;
-    let body: Value = if ctx.req.body.is_empty() { json!({}) } else { ctx.req.json(Flavor::KeyVault)? };
+    let body: Value = if ctx.req.body.is_empty() {
+        json!({})
+    } else {
+        ctx.req.json(Flavor::KeyVault)?
+    };
     let name = route.name.clone().unwrap_or_default();
     let delay_ms = lock(&inner.kv_delete_delay).as_millis();
     let mut st = lock(&inner.state);
-    let vault = st.vaults.get_mut(ctx.vault).ok_or_else(|| not_found(&name))?;
+    let vault = st
+        .vaults
+        .get_mut(ctx.vault)
+        .ok_or_else(|| not_found(&name))?;
     let ok = |v: Value| Ok(json(StatusCode::OK, v));
     match route.op {
         "CreateCertificate" => {
@@ -198,36 +284,73 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                 && op.status == "inProgress"
                 && !op.cancellation_requested
             {
-                return Err(kv_err(StatusCode::CONFLICT, "Conflict", format!("There is already a pending certificate operation for {name}: complete it with merge, or cancel and delete it first.")));
+                return Err(kv_err(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    format!(
+                        "There is already a pending certificate operation for {name}: complete it with merge, or cancel and delete it first."
+                    ),
+                ));
             }
             let policy = match (body.get("policy"), existing) {
                 (Some(p), _) => normalize_policy(p),
                 (None, Some(c)) => c.policy.clone(),
-                (None, None) => return Err(kv_err(StatusCode::BAD_REQUEST, "BadParameter", "Policy is required to create a new certificate.")),
+                (None, None) => {
+                    return Err(kv_err(
+                        StatusCode::BAD_REQUEST,
+                        "BadParameter",
+                        "Policy is required to create a new certificate.",
+                    ));
+                }
             };
             let spec = KeySpec::from_policy(policy.get("key_props")).map_err(crypto)?;
-            let issuer = policy.get("issuer").cloned().unwrap_or(json!({"name": "Unknown"}));
-            let issuer_name = issuer.get("name").and_then(Value::as_str).unwrap_or("Unknown").to_string();
+            let issuer = policy
+                .get("issuer")
+                .cloned()
+                .unwrap_or(json!({"name": "Unknown"}));
+            let issuer_name = issuer
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("Unknown")
+                .to_string();
             if issuer_name != "Self" && issuer_name != "Unknown" {
-                return Err(kv_err(StatusCode::BAD_REQUEST, "BadParameter", format!("Issuer '{issuer_name}' is not configured in this vault; use 'Self' or 'Unknown'.")));
+                return Err(kv_err(
+                    StatusCode::BAD_REQUEST,
+                    "BadParameter",
+                    format!(
+                        "Issuer '{issuer_name}' is not configured in this vault; use 'Self' or 'Unknown'."
+                    ),
+                ));
             }
-            let reuse = policy.pointer("/key_props/reuse_key").and_then(Value::as_bool).unwrap_or(false);
+            let reuse = policy
+                .pointer("/key_props/reuse_key")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let key = match existing.and_then(|c| c.versions.last()).filter(|_| reuse) {
-                Some(v) => B64.decode(&v.key_pkcs8_b64).map_err(|e| kv_err(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.to_string()))?,
+                Some(v) => B64.decode(&v.key_pkcs8_b64).map_err(|e| {
+                    kv_err(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalError",
+                        e.to_string(),
+                    )
+                })?,
                 None => kvcrypto::generate_key(spec).map_err(crypto)?,
             };
             let csr = kvcrypto::csr(&key, policy.get("x509_props")).map_err(crypto)?;
             let t = now();
             let tags = tags_of(&body)?;
             let enabled = body.pointer("/attributes/enabled").and_then(Value::as_bool);
-            let cert = vault.certificates.entry(name.to_ascii_lowercase()).or_insert_with(|| Certificate {
-                name: name.clone(),
-                policy: policy.clone(),
-                policy_created: t,
-                policy_updated: t,
-                versions: Vec::new(),
-                pending: None,
-            });
+            let cert = vault
+                .certificates
+                .entry(name.to_ascii_lowercase())
+                .or_insert_with(|| Certificate {
+                    name: name.clone(),
+                    policy: policy.clone(),
+                    policy_created: t,
+                    policy_updated: t,
+                    versions: Vec::new(),
+                    pending: None,
+                });
             cert.policy = policy.clone();
             cert.policy_updated = t;
             let mut op = PendingOperation {
@@ -248,17 +371,28 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
             let resp = operation_json(base, &name, &op);
             if issuer_name == "Self" {
                 let der = kvcrypto::self_signed(&key, policy.get("x509_props")).map_err(crypto)?;
-                let version = add_version(vault, &name, &key, vec![der], enabled.unwrap_or(true), tags)?;
+                let version =
+                    add_version(vault, &name, &key, vec![der], enabled.unwrap_or(true), tags)?;
                 op.status = "completed".into();
                 op.status_details = String::new();
                 op.target = Some(version);
             }
             live(vault, &name)?.pending = Some(op);
-            Ok(json(StatusCode::ACCEPTED, resp))
+            let location = format!(
+                "{base}/certificates/{name}/pending?api-version={}",
+                ctx.req.query("api-version").unwrap_or_default()
+            );
+            Ok(poll_headers(
+                json(StatusCode::ACCEPTED, resp),
+                Some(&location),
+            ))
         }
         "GetCertificateOperation" | "UpdateCertificateOperation" | "DeleteCertificateOperation" => {
             let cert = live(vault, &name)?;
-            let op = cert.pending.as_mut().ok_or_else(|| pending_not_found(&name))?;
+            let op = cert
+                .pending
+                .as_mut()
+                .ok_or_else(|| pending_not_found(&name))?;
             if route.op == "UpdateCertificateOperation" {
                 match body.get("cancellation_requested").and_then(Value::as_bool) {
                     Some(true) if op.status == "inProgress" => {
@@ -267,9 +401,16 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                         op.status_details = "The certificate operation was cancelled.".into();
                     }
                     Some(_) => {}
-                    None => return Err(kv_err(StatusCode::BAD_REQUEST, "BadParameter", "cancellation_requested is required.")),
+                    None => {
+                        return Err(kv_err(
+                            StatusCode::BAD_REQUEST,
+                            "BadParameter",
+                            "cancellation_requested is required.",
+                        ));
+                    }
                 }
             }
+            let in_progress = op.status == "inProgress";
             let resp = operation_json(base, &name, op);
             if route.op == "DeleteCertificateOperation" {
                 cert.pending = None;
@@ -278,29 +419,68 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                     vault.certificates.remove(&name.to_ascii_lowercase());
                 }
             }
-            ok(resp)
+            let resp = json(StatusCode::OK, resp);
+            Ok(if in_progress && route.op == "GetCertificateOperation" {
+                poll_headers(resp, None)
+            } else {
+                resp
+            })
         }
         "MergeCertificate" => {
             let x5c: Vec<String> = body
                 .get("x5c")
                 .and_then(Value::as_array)
                 .filter(|a| !a.is_empty())
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-                .ok_or_else(|| kv_err(StatusCode::BAD_REQUEST, "BadParameter", "x5c must be a non-empty array of base64 DER certificates."))?;
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .ok_or_else(|| {
+                    kv_err(
+                        StatusCode::BAD_REQUEST,
+                        "BadParameter",
+                        "x5c must be a non-empty array of base64 DER certificates.",
+                    )
+                })?;
             let chain = x5c
                 .iter()
                 .map(|c| B64.decode(c.trim()))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| kv_err(StatusCode::BAD_REQUEST, "BadParameter", "x5c entries must be base64-encoded DER certificates."))?;
+                .map_err(|_| {
+                    kv_err(
+                        StatusCode::BAD_REQUEST,
+                        "BadParameter",
+                        "x5c entries must be base64-encoded DER certificates.",
+                    )
+                })?;
             let cert = live(vault, &name)?;
-            let op = cert.pending.clone().filter(|o| o.status == "inProgress").ok_or_else(|| pending_not_found(&name))?;
-            let key = B64.decode(&op.key_pkcs8_b64).map_err(|e| kv_err(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", e.to_string()))?;
+            let op = cert
+                .pending
+                .clone()
+                .filter(|o| o.status == "inProgress")
+                .ok_or_else(|| pending_not_found(&name))?;
+            let key = B64.decode(&op.key_pkcs8_b64).map_err(|e| {
+                kv_err(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    e.to_string(),
+                )
+            })?;
             let leaf = kvcrypto::cert_info(&chain[0]).map_err(crypto)?;
             if leaf.spki != kvcrypto::public_key_spki(&key).map_err(crypto)? {
-                return Err(kv_err(StatusCode::BAD_REQUEST, "BadParameter", "Public key from x509 certificate and key of this instance doesn't match"));
+                return Err(kv_err(
+                    StatusCode::BAD_REQUEST,
+                    "BadParameter",
+                    "Public key from x509 certificate and key of this instance doesn't match",
+                ));
             }
             let tags = tags_of(&body)?.or(op.tags.clone());
-            let enabled = body.pointer("/attributes/enabled").and_then(Value::as_bool).or(op.enabled).unwrap_or(true);
+            let enabled = body
+                .pointer("/attributes/enabled")
+                .and_then(Value::as_bool)
+                .or(op.enabled)
+                .unwrap_or(true);
             let version = add_version(vault, &name, &key, chain, enabled, tags)?;
             let cert = live(vault, &name)?;
             if let Some(p) = cert.pending.as_mut() {
@@ -308,44 +488,77 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                 p.status_details = String::new();
                 p.target = Some(version.clone());
             }
-            let v = cert.versions.iter().find(|v| v.version == version).ok_or_else(|| not_found(&name))?;
+            let v = cert
+                .versions
+                .iter()
+                .find(|v| v.version == version)
+                .ok_or_else(|| not_found(&name))?;
             Ok(json(StatusCode::CREATED, bundle(base, cert, v)))
         }
         "ImportCertificate" => {
             check_not_deleted(vault, &name)?;
-            let value = body.get("value").and_then(Value::as_str).ok_or_else(|| kv_err(StatusCode::BAD_REQUEST, "BadParameter", "value is required."))?;
-            let (key, chain) = kvcrypto::parse_import(value, body.get("pwd").and_then(Value::as_str)).map_err(crypto)?;
+            let value = body.get("value").and_then(Value::as_str).ok_or_else(|| {
+                kv_err(
+                    StatusCode::BAD_REQUEST,
+                    "BadParameter",
+                    "value is required.",
+                )
+            })?;
+            let (key, chain) =
+                kvcrypto::parse_import(value, body.get("pwd").and_then(Value::as_str))
+                    .map_err(crypto)?;
             let info = kvcrypto::cert_info(&chain[0]).map_err(crypto)?;
             let t = now();
             let mut policy_in = body.get("policy").cloned().unwrap_or(json!({}));
             if policy_in.pointer("/secret_props/contentType").is_none() {
-                let ct = if value.contains("-----BEGIN") { PEM } else { PFX };
-                merge(&mut policy_in, &json!({"secret_props": {"contentType": ct}}));
+                let ct = if value.contains("-----BEGIN") {
+                    PEM
+                } else {
+                    PFX
+                };
+                merge(
+                    &mut policy_in,
+                    &json!({"secret_props": {"contentType": ct}}),
+                );
             }
             let mut derived = json!({"x509_props": {"subject": info.subject, "sans": {"dns_names": info.dns_names}}, "issuer": {"name": "Unknown"}});
             merge(&mut derived, &policy_in);
             let policy = normalize_policy(&derived);
-            let cert = vault.certificates.entry(name.to_ascii_lowercase()).or_insert_with(|| Certificate {
-                name: name.clone(),
-                policy: policy.clone(),
-                policy_created: t,
-                policy_updated: t,
-                versions: Vec::new(),
-                pending: None,
-            });
+            let cert = vault
+                .certificates
+                .entry(name.to_ascii_lowercase())
+                .or_insert_with(|| Certificate {
+                    name: name.clone(),
+                    policy: policy.clone(),
+                    policy_created: t,
+                    policy_updated: t,
+                    versions: Vec::new(),
+                    pending: None,
+                });
             cert.policy = policy;
             cert.policy_updated = t;
-            let enabled = body.pointer("/attributes/enabled").and_then(Value::as_bool).unwrap_or(true);
+            let enabled = body
+                .pointer("/attributes/enabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
             let version = add_version(vault, &name, &key, chain, enabled, tags_of(&body)?)?;
             let cert = live(vault, &name)?;
-            let v = cert.versions.iter().find(|v| v.version == version).ok_or_else(|| not_found(&name))?;
+            let v = cert
+                .versions
+                .iter()
+                .find(|v| v.version == version)
+                .ok_or_else(|| not_found(&name))?;
             ok(bundle(base, cert, v))
         }
         "GetCertificate" => {
             let cert = live(vault, &name)?;
             let v = match &route.version {
                 None => cert.versions.last().ok_or_else(|| not_found(&name))?,
-                Some(ver) => cert.versions.iter().find(|v| v.version == *ver).ok_or_else(|| version_not_found(&name, ver))?,
+                Some(ver) => cert
+                    .versions
+                    .iter()
+                    .find(|v| v.version == *ver)
+                    .ok_or_else(|| version_not_found(&name, ver))?,
             };
             ok(bundle(base, cert, v))
         }
@@ -359,8 +572,16 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                 cert.policy_updated = now();
             }
             let idx = match &route.version {
-                None => cert.versions.len().checked_sub(1).ok_or_else(|| not_found(&name))?,
-                Some(ver) => cert.versions.iter().position(|v| v.version == *ver).ok_or_else(|| version_not_found(&name, ver))?,
+                None => cert
+                    .versions
+                    .len()
+                    .checked_sub(1)
+                    .ok_or_else(|| not_found(&name))?,
+                Some(ver) => cert
+                    .versions
+                    .iter()
+                    .position(|v| v.version == *ver)
+                    .ok_or_else(|| version_not_found(&name, ver))?,
             };
             let v = &mut cert.versions[idx];
             apply_attributes(&mut v.attributes, &body);
@@ -371,7 +592,11 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
             let (version, attrs, tags) = (v.version.clone(), v.attributes.clone(), v.tags.clone());
             let resp = bundle(base, cert, &cert.versions[idx]);
             // The managed secret follows the certificate's attributes.
-            if let Some(sv) = vault.secrets.get_mut(&name.to_ascii_lowercase()).and_then(|s| s.versions.iter_mut().find(|s| s.version == version)) {
+            if let Some(sv) = vault
+                .secrets
+                .get_mut(&name.to_ascii_lowercase())
+                .and_then(|s| s.versions.iter_mut().find(|s| s.version == version))
+            {
                 sv.attributes = attrs;
                 sv.tags = tags;
             }
@@ -420,15 +645,31 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
         }
         "DeleteCertificate" => {
             let key = name.to_ascii_lowercase();
-            let mut cert = vault.certificates.remove(&key).ok_or_else(|| not_found(&name))?;
+            let mut cert = vault
+                .certificates
+                .remove(&key)
+                .ok_or_else(|| not_found(&name))?;
             cert.pending = None;
             let t = now();
             let purge = t + vault.soft_delete_retention_days * 86_400;
             let visible_from_ms = now_ms() + delay_ms;
             if let Some(secret) = vault.secrets.remove(&key) {
-                vault.deleted_secrets.insert(key.clone(), Deleted { item: secret, deleted_date: t, scheduled_purge_date: purge, visible_from_ms });
+                vault.deleted_secrets.insert(
+                    key.clone(),
+                    Deleted {
+                        item: secret,
+                        deleted_date: t,
+                        scheduled_purge_date: purge,
+                        visible_from_ms,
+                    },
+                );
             }
-            let d = Deleted { item: cert, deleted_date: t, scheduled_purge_date: purge, visible_from_ms };
+            let d = Deleted {
+                item: cert,
+                deleted_date: t,
+                scheduled_purge_date: purge,
+                visible_from_ms,
+            };
             let resp = deleted_json(base, &d);
             vault.deleted_certificates.insert(key, d);
             ok(resp)
@@ -438,7 +679,13 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
                 .deleted_certificates
                 .get(&name.to_ascii_lowercase())
                 .filter(|d| d.visible_from_ms <= now_ms())
-                .ok_or_else(|| kv_err(StatusCode::NOT_FOUND, "CertificateNotFound", format!("Deleted Certificate not found: {name}")))?;
+                .ok_or_else(|| {
+                    kv_err(
+                        StatusCode::NOT_FOUND,
+                        "CertificateNotFound",
+                        format!("Deleted Certificate not found: {name}"),
+                    )
+                })?;
             ok(deleted_json(base, d))
         }
         "GetDeletedCertificates" => {
@@ -455,14 +702,20 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
         }
         "PurgeDeletedCertificate" | "RecoverDeletedCertificate" => {
             let key = name.to_ascii_lowercase();
-            let d = vault
-                .deleted_certificates
-                .get(&key)
-                .ok_or_else(|| kv_err(StatusCode::NOT_FOUND, "CertificateNotFound", format!("Deleted Certificate not found: {name}")))?;
+            let d = vault.deleted_certificates.get(&key).ok_or_else(|| {
+                kv_err(
+                    StatusCode::NOT_FOUND,
+                    "CertificateNotFound",
+                    format!("Deleted Certificate not found: {name}"),
+                )
+            })?;
             if d.visible_from_ms > now_ms() {
                 return Err(being_deleted("Certificate", &name));
             }
-            let d = vault.deleted_certificates.remove(&key).ok_or_else(|| not_found(&name))?;
+            let d = vault
+                .deleted_certificates
+                .remove(&key)
+                .ok_or_else(|| not_found(&name))?;
             let secret = vault.deleted_secrets.remove(&key);
             if route.op == "PurgeDeletedCertificate" {
                 return Ok(empty(StatusCode::NO_CONTENT));
@@ -473,11 +726,17 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
             let cert = d.item;
             let resp = match cert.versions.last() {
                 Some(v) => bundle(base, &cert, v),
-                None => json!({"id": format!("{base}/certificates/{}", cert.name), "policy": policy_json(base, &cert)}),
+                None => {
+                    json!({"id": format!("{base}/certificates/{}", cert.name), "policy": policy_json(base, &cert)})
+                }
             };
             vault.certificates.insert(key, cert);
             ok(resp)
         }
-        _ => Err(kv_err(StatusCode::NOT_FOUND, "NotFound", "Unknown certificate operation.")),
+        _ => Err(kv_err(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "Unknown certificate operation.",
+        )),
     }
 }

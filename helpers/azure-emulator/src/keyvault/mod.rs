@@ -51,36 +51,186 @@ fn route(req: &Req) -> Option<Route> {
         })
     };
     match (s.as_slice(), m) {
-        (["certificates"] | ["certificates", ""], &Method::GET) => r("GetCertificates", "Microsoft.KeyVault/vaults/certificates/read", None, None),
-        (["certificates", n, "create"], &Method::POST) => r("CreateCertificate", "Microsoft.KeyVault/vaults/certificates/create/action", Some(n), None),
-        (["certificates", n, "import"], &Method::POST) => r("ImportCertificate", "Microsoft.KeyVault/vaults/certificates/import/action", Some(n), None),
-        (["certificates", n, "pending"], &Method::GET) => r("GetCertificateOperation", "Microsoft.KeyVault/vaults/certificates/read", Some(n), None),
-        (["certificates", n, "pending"], &Method::PATCH) => r("UpdateCertificateOperation", "Microsoft.KeyVault/vaults/certificates/update/action", Some(n), None),
-        (["certificates", n, "pending"], &Method::DELETE) => r("DeleteCertificateOperation", "Microsoft.KeyVault/vaults/certificates/update/action", Some(n), None),
-        (["certificates", n, "pending", "merge"], &Method::POST) => r("MergeCertificate", "Microsoft.KeyVault/vaults/certificates/update/action", Some(n), None),
-        (["certificates", n, "policy"], &Method::GET) => r("GetCertificatePolicy", "Microsoft.KeyVault/vaults/certificates/read", Some(n), None),
-        (["certificates", n, "policy"], &Method::PATCH) => r("UpdateCertificatePolicy", "Microsoft.KeyVault/vaults/certificates/update/action", Some(n), None),
-        (["certificates", n, "versions"], &Method::GET) => r("GetCertificateVersions", "Microsoft.KeyVault/vaults/certificates/read", Some(n), None),
-        (["certificates", n], &Method::DELETE) => r("DeleteCertificate", "Microsoft.KeyVault/vaults/certificates/delete", Some(n), None),
-        (["certificates", n] | ["certificates", n, ""], &Method::GET) => r("GetCertificate", "Microsoft.KeyVault/vaults/certificates/read", Some(n), None),
-        (["certificates", n, v], &Method::GET) => r("GetCertificate", "Microsoft.KeyVault/vaults/certificates/read", Some(n), Some(v)),
-        (["certificates", n] | ["certificates", n, ""], &Method::PATCH) => r("UpdateCertificate", "Microsoft.KeyVault/vaults/certificates/update/action", Some(n), None),
-        (["certificates", n, v], &Method::PATCH) => r("UpdateCertificate", "Microsoft.KeyVault/vaults/certificates/update/action", Some(n), Some(v)),
-        (["deletedcertificates"], &Method::GET) => r("GetDeletedCertificates", "Microsoft.KeyVault/vaults/certificates/read", None, None),
-        (["deletedcertificates", n], &Method::GET) => r("GetDeletedCertificate", "Microsoft.KeyVault/vaults/certificates/read", Some(n), None),
-        (["deletedcertificates", n], &Method::DELETE) => r("PurgeDeletedCertificate", "Microsoft.KeyVault/vaults/certificates/purge/action", Some(n), None),
-        (["deletedcertificates", n, "recover"], &Method::POST) => r("RecoverDeletedCertificate", "Microsoft.KeyVault/vaults/certificates/recover/action", Some(n), None),
-        (["secrets"] | ["secrets", ""], &Method::GET) => r("GetSecrets", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", None, None),
-        (["secrets", n] | ["secrets", n, ""], &Method::PUT) => r("SetSecret", "Microsoft.KeyVault/vaults/secrets/setSecret/action", Some(n), None),
-        (["secrets", n], &Method::DELETE) => r("DeleteSecret", "Microsoft.KeyVault/vaults/secrets/delete", Some(n), None),
-        (["secrets", n, "versions"], &Method::GET) => r("GetSecretVersions", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", Some(n), None),
-        (["secrets", n] | ["secrets", n, ""], &Method::GET) => r("GetSecret", "Microsoft.KeyVault/vaults/secrets/getSecret/action", Some(n), None),
-        (["secrets", n, v], &Method::GET) => r("GetSecret", "Microsoft.KeyVault/vaults/secrets/getSecret/action", Some(n), Some(v)),
-        (["secrets", n, v], &Method::PATCH) => r("UpdateSecret", "Microsoft.KeyVault/vaults/secrets/update/action", Some(n), Some(v)),
-        (["deletedsecrets"], &Method::GET) => r("GetDeletedSecrets", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", None, None),
-        (["deletedsecrets", n], &Method::GET) => r("GetDeletedSecret", "Microsoft.KeyVault/vaults/secrets/readMetadata/action", Some(n), None),
-        (["deletedsecrets", n], &Method::DELETE) => r("PurgeDeletedSecret", "Microsoft.KeyVault/vaults/secrets/purge/action", Some(n), None),
-        (["deletedsecrets", n, "recover"], &Method::POST) => r("RecoverDeletedSecret", "Microsoft.KeyVault/vaults/secrets/recover/action", Some(n), None),
+        (["certificates"] | ["certificates", ""], &Method::GET) => r(
+            "GetCertificates",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            None,
+            None,
+        ),
+        (["certificates", n, "create"], &Method::POST) => r(
+            "CreateCertificate",
+            "Microsoft.KeyVault/vaults/certificates/create/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "import"], &Method::POST) => r(
+            "ImportCertificate",
+            "Microsoft.KeyVault/vaults/certificates/import/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "pending"], &Method::GET) => r(
+            "GetCertificateOperation",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "pending"], &Method::PATCH) => r(
+            "UpdateCertificateOperation",
+            "Microsoft.KeyVault/vaults/certificates/update/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "pending"], &Method::DELETE) => r(
+            "DeleteCertificateOperation",
+            "Microsoft.KeyVault/vaults/certificates/update/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "pending", "merge"], &Method::POST) => r(
+            "MergeCertificate",
+            "Microsoft.KeyVault/vaults/certificates/update/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "policy"], &Method::GET) => r(
+            "GetCertificatePolicy",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "policy"], &Method::PATCH) => r(
+            "UpdateCertificatePolicy",
+            "Microsoft.KeyVault/vaults/certificates/update/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, "versions"], &Method::GET) => r(
+            "GetCertificateVersions",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            Some(n),
+            None,
+        ),
+        (["certificates", n], &Method::DELETE) => r(
+            "DeleteCertificate",
+            "Microsoft.KeyVault/vaults/certificates/delete",
+            Some(n),
+            None,
+        ),
+        (["certificates", n] | ["certificates", n, ""], &Method::GET) => r(
+            "GetCertificate",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, v], &Method::GET) => r(
+            "GetCertificate",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            Some(n),
+            Some(v),
+        ),
+        (["certificates", n] | ["certificates", n, ""], &Method::PATCH) => r(
+            "UpdateCertificate",
+            "Microsoft.KeyVault/vaults/certificates/update/action",
+            Some(n),
+            None,
+        ),
+        (["certificates", n, v], &Method::PATCH) => r(
+            "UpdateCertificate",
+            "Microsoft.KeyVault/vaults/certificates/update/action",
+            Some(n),
+            Some(v),
+        ),
+        (["deletedcertificates"], &Method::GET) => r(
+            "GetDeletedCertificates",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            None,
+            None,
+        ),
+        (["deletedcertificates", n], &Method::GET) => r(
+            "GetDeletedCertificate",
+            "Microsoft.KeyVault/vaults/certificates/read",
+            Some(n),
+            None,
+        ),
+        (["deletedcertificates", n], &Method::DELETE) => r(
+            "PurgeDeletedCertificate",
+            "Microsoft.KeyVault/vaults/certificates/purge/action",
+            Some(n),
+            None,
+        ),
+        (["deletedcertificates", n, "recover"], &Method::POST) => r(
+            "RecoverDeletedCertificate",
+            "Microsoft.KeyVault/vaults/certificates/recover/action",
+            Some(n),
+            None,
+        ),
+        (["secrets"] | ["secrets", ""], &Method::GET) => r(
+            "GetSecrets",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            None,
+            None,
+        ),
+        (["secrets", n] | ["secrets", n, ""], &Method::PUT) => r(
+            "SetSecret",
+            "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+            Some(n),
+            None,
+        ),
+        (["secrets", n], &Method::DELETE) => r(
+            "DeleteSecret",
+            "Microsoft.KeyVault/vaults/secrets/delete",
+            Some(n),
+            None,
+        ),
+        (["secrets", n, "versions"], &Method::GET) => r(
+            "GetSecretVersions",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            Some(n),
+            None,
+        ),
+        (["secrets", n] | ["secrets", n, ""], &Method::GET) => r(
+            "GetSecret",
+            "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+            Some(n),
+            None,
+        ),
+        (["secrets", n, v], &Method::GET) => r(
+            "GetSecret",
+            "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+            Some(n),
+            Some(v),
+        ),
+        (["secrets", n, v], &Method::PATCH) => r(
+            "UpdateSecret",
+            "Microsoft.KeyVault/vaults/secrets/update/action",
+            Some(n),
+            Some(v),
+        ),
+        (["deletedsecrets"], &Method::GET) => r(
+            "GetDeletedSecrets",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            None,
+            None,
+        ),
+        (["deletedsecrets", n], &Method::GET) => r(
+            "GetDeletedSecret",
+            "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            Some(n),
+            None,
+        ),
+        (["deletedsecrets", n], &Method::DELETE) => r(
+            "PurgeDeletedSecret",
+            "Microsoft.KeyVault/vaults/secrets/purge/action",
+            Some(n),
+            None,
+        ),
+        (["deletedsecrets", n, "recover"], &Method::POST) => r(
+            "RecoverDeletedSecret",
+            "Microsoft.KeyVault/vaults/secrets/recover/action",
+            Some(n),
+            None,
+        ),
         _ => None,
     }
 }
@@ -112,22 +262,44 @@ async fn serve(inner: &Inner, req: &Req, vault: &str) -> ApiResult<Response> {
         ApiError::kv(
             StatusCode::NOT_FOUND,
             "NotFound",
-            format!("No Key Vault operation matches '{} {}'.", req.method, req.path()),
+            format!(
+                "No Key Vault operation matches '{} {}'.",
+                req.method,
+                req.path()
+            ),
         )
     })?;
     let op = format!("KeyVault.{}", route.op);
-    let op: &'static str = OPS.iter().find(|o| **o == op).copied().unwrap_or("KeyVault.Unknown");
-    faults::observe(inner, "keyvault", op, req.method.as_str(), &req.path(), Flavor::KeyVault).await?;
+    let op: &'static str = OPS
+        .iter()
+        .find(|o| **o == op)
+        .copied()
+        .unwrap_or("KeyVault.Unknown");
+    faults::observe(
+        inner,
+        "keyvault",
+        op,
+        req.method.as_str(),
+        &req.path(),
+        Flavor::KeyVault,
+    )
+    .await?;
     let caller = auth::kv_caller(inner, req, &tenant)?;
     match req.query("api-version") {
         None => {
-            return Err(ApiError::kv(StatusCode::BAD_REQUEST, "BadParameter", "The api-version query parameter is missing."));
+            return Err(ApiError::kv(
+                StatusCode::BAD_REQUEST,
+                "BadParameter",
+                "The api-version query parameter is missing.",
+            ));
         }
         Some(v) if !API_VERSIONS.contains(&v) => {
             return Err(ApiError::kv(
                 StatusCode::BAD_REQUEST,
                 "BadParameter",
-                format!("The specified version ({v}) is not recognized. Consider using the latest supported version (2025-07-01)."),
+                format!(
+                    "The specified version ({v}) is not recognized. Consider using the latest supported version (2025-07-01)."
+                ),
             ));
         }
         Some(_) => {}
@@ -138,12 +310,19 @@ async fn serve(inner: &Inner, req: &Req, vault: &str) -> ApiResult<Response> {
         return Err(ApiError::kv(
             StatusCode::BAD_REQUEST,
             "BadParameter",
-            format!("The request URI contains an invalid name: {n}. Names may contain only 0-9, a-z, A-Z and '-', up to 127 characters."),
+            format!(
+                "The request URI contains an invalid name: {n}. Names may contain only 0-9, a-z, A-Z and '-', up to 127 characters."
+            ),
         ));
     }
     auth::kv_authorize(inner, &caller, route.action, &resource_id)?;
     let base = inner.vault_url(vault);
-    let ctx = Ctx { inner, req, vault, base: &base };
+    let ctx = Ctx {
+        inner,
+        req,
+        vault,
+        base: &base,
+    };
     if route.action.starts_with(C) {
         certs::serve(&ctx, &route)
     } else {
@@ -224,12 +403,18 @@ pub(crate) fn apply_attributes(a: &mut Attributes, body: &Value) {
     }
 }
 
-pub(crate) fn tags_of(body: &Value) -> ApiResult<Option<std::collections::BTreeMap<String, String>>> {
+pub(crate) fn tags_of(
+    body: &Value,
+) -> ApiResult<Option<std::collections::BTreeMap<String, String>>> {
     match body.get("tags") {
         None | Some(Value::Null) => Ok(None),
-        Some(t) => serde_json::from_value(t.clone())
-            .map(Some)
-            .map_err(|_| kv_err(StatusCode::BAD_REQUEST, "BadParameter", "tags must map strings to strings.")),
+        Some(t) => serde_json::from_value(t.clone()).map(Some).map_err(|_| {
+            kv_err(
+                StatusCode::BAD_REQUEST,
+                "BadParameter",
+                "tags must map strings to strings.",
+            )
+        }),
     }
 }
 
@@ -242,14 +427,26 @@ pub(crate) fn page(ctx: &Ctx<'_>, items: Vec<Value>) -> ApiResult<Value> {
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=25).contains(n))
-            .ok_or_else(|| kv_err(StatusCode::BAD_REQUEST, "BadParameter", "maxresults must be a number from 1 to 25."))?,
+            .ok_or_else(|| {
+                kv_err(
+                    StatusCode::BAD_REQUEST,
+                    "BadParameter",
+                    "maxresults must be a number from 1 to 25.",
+                )
+            })?,
     };
-    let skip: usize = req.query("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let skip: usize = req
+        .query("$skiptoken")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(skip).take(max).collect();
     let next = if skip + max < total {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        q.append_pair("api-version", req.query("api-version").unwrap_or("2025-07-01"));
+        q.append_pair(
+            "api-version",
+            req.query("api-version").unwrap_or("2025-07-01"),
+        );
         q.append_pair("$skiptoken", &(skip + max).to_string());
         q.append_pair("maxresults", &max.to_string());
         json!(format!("{}{}?{}", ctx.base, req.path(), q.finish()))

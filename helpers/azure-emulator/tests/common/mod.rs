@@ -24,15 +24,23 @@ pub fn client_for(emu: &Emulator) -> reqwest::Client {
     for cert in rustls_pemfile::certs(&mut emu.ca_pem().as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     let addr: SocketAddr = emu.https_addr;
     let domain = emu.domain().to_string();
     let mut b = reqwest::Client::builder().use_preconfigured_tls(tls);
-    for host in [format!("login.{domain}"), format!("management.{domain}"), format!("kv1.vault.{domain}"), format!("kv2.vault.{domain}"), format!("nope.vault.{domain}")] {
+    for host in [
+        format!("login.{domain}"),
+        format!("management.{domain}"),
+        format!("kv1.vault.{domain}"),
+        format!("kv2.vault.{domain}"),
+        format!("nope.vault.{domain}"),
+    ] {
         b = b.resolve(&host, addr);
     }
     b.build().unwrap()
@@ -65,24 +73,41 @@ impl Harness {
 
     pub async fn token_for(&self, client_id: &str, secret: &str, scope: &str) -> reqwest::Response {
         self.http
-            .post(format!("{}/{}/oauth2/v2.0/token", self.emu.login_url(), self.emu.tenant_id()))
-            .form(&[("client_id", client_id), ("client_secret", secret), ("grant_type", "client_credentials"), ("scope", scope)])
+            .post(format!(
+                "{}/{}/oauth2/v2.0/token",
+                self.emu.login_url(),
+                self.emu.tenant_id()
+            ))
+            .form(&[
+                ("client_id", client_id),
+                ("client_secret", secret),
+                ("grant_type", "client_credentials"),
+                ("scope", scope),
+            ])
             .send()
             .await
             .unwrap()
     }
 
     pub async fn arm_token(&self) -> String {
-        let r = self.token_for(CLIENT_ID, SECRET, &self.emu.management_scope()).await;
+        let r = self
+            .token_for(CLIENT_ID, SECRET, &self.emu.management_scope())
+            .await;
         assert_eq!(r.status(), 200);
-        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+        r.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn vault_token(&self) -> String {
         let scope = format!("https://vault.{}/.default", self.emu.domain());
         let r = self.token_for(CLIENT_ID, SECRET, &scope).await;
         assert_eq!(r.status(), 200);
-        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+        r.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub fn arm(&self, path: &str) -> String {
@@ -90,11 +115,20 @@ impl Harness {
     }
 
     pub fn zone_path(&self) -> String {
-        format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/acilab.internal")
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/acilab.internal"
+        )
     }
 
     /// Sends an ARM request with a bearer token; returns status, headers and JSON body (or Null).
-    pub async fn call(&self, method: reqwest::Method, url: &str, token: &str, body: Option<Value>, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        token: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
         let mut rb = self.http.request(method, url).bearer_auth(token);
         for (k, v) in headers {
             rb = rb.header(*k, *v);
@@ -106,13 +140,27 @@ impl Harness {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap();
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, headers, json)
     }
 
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let r = self.plain.request(method, format!("{}{}", self.emu.admin_url(), path)).json(&body).send().await.unwrap();
-        assert!(r.status().is_success(), "admin {path} failed: {}", r.text().await.unwrap());
+        let r = self
+            .plain
+            .request(method, format!("{}{}", self.emu.admin_url(), path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "admin {path} failed: {}",
+            r.text().await.unwrap()
+        );
         r.json().await.unwrap()
     }
 }
