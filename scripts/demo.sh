@@ -141,6 +141,27 @@ else
 	echo "(dig not installed: run make setup)"
 fi
 
+say "restart app-0 through ARM: a VNet container group comes back with a new private IP"
+"${CURL[@]}" "${AUTH[@]}" -X POST -o /dev/null -w 'HTTP %{http_code}\n' \
+	"$ARM$RG/providers/Microsoft.ContainerInstance/containerGroups/app-0/restart?api-version=2023-05-01"
+"${CURL[@]}" "${AUTH[@]}" \
+	"$ARM$RG/providers/Microsoft.ContainerInstance/containerGroups/app-0?api-version=2023-05-01" |
+	jq -r '"\(.name)\t\(.properties.ipAddress.ip) (restarts: \(.properties.containers[0].properties.instanceView.restartCount))"'
+
+say "Key Vault: a certificate whose key is generated inside the vault"
+KV=https://acilab-demo-kv.vault.$DOMAIN:$HTTPS_PORT
+KV_TOKEN=$("${CURL[@]}" "https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token" \
+	--data-urlencode "client_id=$CLIENT_ID" \
+	--data-urlencode "client_secret=$CLIENT_SECRET" \
+	--data-urlencode grant_type=client_credentials \
+	--data-urlencode "scope=https://vault.$DOMAIN/.default" |
+	jq -er .access_token)
+"${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" -H 'Content-Type: application/json' \
+	--data '{"policy":{"issuer":{"name":"Self"},"key_props":{"kty":"EC","crv":"P-256"},"x509_props":{"subject":"CN=demo.acilab.localhost","validity_months":1}}}' \
+	"$KV/certificates/demo-cert/create?api-version=2025-07-01" | jq '{status, csr: (.csr[0:32] + "...")}'
+"${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" "$KV/certificates/demo-cert?api-version=2025-07-01" |
+	jq '{id, x5t, subject: .policy.x509_props.subject, expires: (.attributes.exp | todate)}'
+
 say "request counters ($ADMIN/admin/counters)"
 curl -sS "$ADMIN/admin/counters" | jq .
 
