@@ -303,7 +303,7 @@ pub fn parse_import(
                 }
                 rustls_pemfile::Item::Sec1Key(_) => {
                     return Err(bad(
-                        "EC private keys must be PKCS#8 ('BEGIN PRIVATE KEY') to be imported.",
+                        "EC private keys must be PKCS#8 PEM (label PRIVATE KEY) to be imported.",
                     ));
                 }
                 _ => {}
