@@ -114,12 +114,16 @@ TENANT=$(jq -r .tenant_id <<<"$health")
 CURL=(curl -sS --fail-with-body --max-time 30 --cacert "$CA_FILE")
 
 say "token from https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token"
-TOKEN=$("${CURL[@]}" "https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token" \
-	--data-urlencode "client_id=$CLIENT_ID" \
-	--data-urlencode "client_secret=$CLIENT_SECRET" \
-	--data-urlencode grant_type=client_credentials \
-	--data-urlencode "scope=https://management.$DOMAIN/.default" |
-	jq -er .access_token)
+# An access token for a resource of the emulated cloud (client-credentials grant).
+token_for() {
+	"${CURL[@]}" "https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token" \
+		--data-urlencode "client_id=$CLIENT_ID" \
+		--data-urlencode "client_secret=$CLIENT_SECRET" \
+		--data-urlencode grant_type=client_credentials \
+		--data-urlencode "scope=$1/.default" |
+		jq -er .access_token
+}
+TOKEN=$(token_for "https://management.$DOMAIN")
 echo "access_token: ${TOKEN:0:24}... (JWT, ${#TOKEN} chars)"
 AUTH=(-H "Authorization: Bearer $TOKEN")
 ARM=https://management.$DOMAIN:$HTTPS_PORT
@@ -150,12 +154,7 @@ say "restart app-0 through ARM: a VNet container group comes back with a new pri
 
 say "Key Vault: a certificate whose key is generated inside the vault"
 KV=https://acilab-demo-kv.vault.$DOMAIN:$HTTPS_PORT
-KV_TOKEN=$("${CURL[@]}" "https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token" \
-	--data-urlencode "client_id=$CLIENT_ID" \
-	--data-urlencode "client_secret=$CLIENT_SECRET" \
-	--data-urlencode grant_type=client_credentials \
-	--data-urlencode "scope=https://vault.$DOMAIN/.default" |
-	jq -er .access_token)
+KV_TOKEN=$(token_for "https://vault.$DOMAIN")
 "${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" -H 'Content-Type: application/json' \
 	--data '{"policy":{"issuer":{"name":"Self"},"key_props":{"kty":"EC","crv":"P-256"},"x509_props":{"subject":"CN=demo.acilab.localhost","validity_months":1}}}' \
 	"$KV/certificates/demo-cert/create?api-version=2025-07-01" | jq '{status, csr: (.csr[0:32] + "...")}'

@@ -227,6 +227,29 @@ fn add_version(
     Ok(version)
 }
 
+/// The certificate `name`, created if new, with `policy` as its current policy.
+fn with_policy<'v>(
+    vault: &'v mut Vault,
+    name: &str,
+    policy: &Value,
+    t: u64,
+) -> &'v mut Certificate {
+    let cert = vault
+        .certificates
+        .entry(name.to_ascii_lowercase())
+        .or_insert_with(|| Certificate {
+            name: name.to_string(),
+            policy: policy.clone(),
+            policy_created: t,
+            policy_updated: t,
+            versions: Vec::new(),
+            pending: None,
+        });
+    cert.policy = policy.clone();
+    cert.policy_updated = t;
+    cert
+}
+
 fn live<'v>(vault: &'v mut Vault, name: &str) -> ApiResult<&'v mut Certificate> {
     vault
         .certificates
@@ -340,19 +363,7 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
             let t = now();
             let tags = tags_of(&body)?;
             let enabled = body.pointer("/attributes/enabled").and_then(Value::as_bool);
-            let cert = vault
-                .certificates
-                .entry(name.to_ascii_lowercase())
-                .or_insert_with(|| Certificate {
-                    name: name.clone(),
-                    policy: policy.clone(),
-                    policy_created: t,
-                    policy_updated: t,
-                    versions: Vec::new(),
-                    pending: None,
-                });
-            cert.policy = policy.clone();
-            cert.policy_updated = t;
+            with_policy(vault, &name, &policy, t);
             let mut op = PendingOperation {
                 request_id: uuid::Uuid::new_v4().simple().to_string(),
                 issuer,
@@ -524,19 +535,7 @@ pub(crate) fn serve(ctx: &Ctx<'_>, route: &Route) -> ApiResult<Response> {
             let mut derived = json!({"x509_props": {"subject": info.subject, "sans": {"dns_names": info.dns_names}}, "issuer": {"name": "Unknown"}});
             merge(&mut derived, &policy_in);
             let policy = normalize_policy(&derived);
-            let cert = vault
-                .certificates
-                .entry(name.to_ascii_lowercase())
-                .or_insert_with(|| Certificate {
-                    name: name.clone(),
-                    policy: policy.clone(),
-                    policy_created: t,
-                    policy_updated: t,
-                    versions: Vec::new(),
-                    pending: None,
-                });
-            cert.policy = policy;
-            cert.policy_updated = t;
+            with_policy(vault, &name, &policy, t);
             let enabled = body
                 .pointer("/attributes/enabled")
                 .and_then(Value::as_bool)
