@@ -8,12 +8,14 @@
 //!   public cloud or a custom one such as the local emulator.
 //! - [`credentials`]: `azure_identity` credentials wired to both.
 
+pub mod arm;
 pub mod cloud;
 pub mod credentials;
 mod error;
 pub mod resolver;
 pub mod transport;
 
+pub use arm::{ARecordSet, ArmClient, ArmError, ContainerGroup, Precondition, RetryPolicy};
 pub use cloud::CloudEndpoints;
 pub use credentials::{
     AssertionFile, AssertionFn, client_assertion_credential, client_secret_credential,

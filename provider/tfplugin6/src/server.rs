@@ -43,10 +43,7 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
-    fn resource(
-        &self,
-        name: &str,
-    ) -> Result<&Registered<P::Client>, Status> {
+    fn resource(&self, name: &str) -> Result<&Registered<P::Client>, Status> {
         self.resources
             .get(name)
             .ok_or_else(|| Status::invalid_argument(format!("unknown resource type {name:?}")))

@@ -1,0 +1,5 @@
+//! acilab's Terraform providers, served by [`tfplugin6`]: `aci` (`aci_private_dns_sync`).
+//! Both read Azure settings the way azurerm does ([`azure`]).
+
+pub mod aci;
+pub mod azure;
