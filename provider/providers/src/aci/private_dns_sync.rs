@@ -372,18 +372,21 @@ impl Resource<AciClient> for PrivateDnsSync {
             planned.set_attr("id", Value::string(record_id(&zone, &name)));
             planned.set_attr("fqdn", Value::string(fqdn(&zone, &name)));
         }
+        // The groups must exist (checked at plan time, one LIST per resource group).
+        let groups = planned.get("container_group_ids");
+        let desired = if groups.is_wholly_known() {
+            Some(client.group_ips(&strings(groups)).await?)
+        } else {
+            None
+        };
         let Some(prior) = prior else { return Ok(()) };
         // An imported record that nobody owned yet: claim it.
         if prior.get("owner").as_str() == Some("") && planned.get("owner").as_str() == Some("") {
             planned.set_attr("owner", Value::Unknown);
         }
         // Drift: the record no longer holds the container groups' current IPs.
-        let groups = planned.get("container_group_ids");
-        if groups.is_wholly_known() {
-            let desired = client.group_ips(&strings(groups)).await?;
-            if desired != strings(prior.get("ip_addresses")) {
-                planned.set_attr("ip_addresses", Value::Unknown);
-            }
+        if desired.is_some_and(|d| d != strings(prior.get("ip_addresses"))) {
+            planned.set_attr("ip_addresses", Value::Unknown);
         }
         Ok(())
     }

@@ -1,0 +1,501 @@
+//! `aci_private_dns_sync` driven by the real Terraform CLI (1.0.3 from `.tools/`, plus any newer
+//! `terraform` on PATH) against the emulator: install from a filesystem mirror, plan, apply,
+//! no-op plan, drift after a container-group restart, a record edited outside, a foreign-owned
+//! record, import, throttling and server errors, concurrent writers, refresh cost, destroy.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use azure_emulator::{Config, Emulator, Seed};
+use serde_json::{Value, json};
+
+const SUB: &str = "00000000-0000-0000-0000-000000000000";
+const CLIENT_ID: &str = "11111111-1111-1111-1111-111111111111";
+const OBJECT_ID: &str = "21111111-1111-1111-1111-111111111111";
+
+fn rg() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg")
+}
+fn zone_id() -> String {
+    format!(
+        "{}/providers/Microsoft.Network/privateDnsZones/acilab.internal",
+        rg()
+    )
+}
+fn group_id(name: &str) -> String {
+    format!(
+        "{}/providers/Microsoft.ContainerInstance/containerGroups/{name}",
+        rg()
+    )
+}
+
+/// Terraform binaries to test with: 1.0.3 (required) and a different `terraform` on PATH.
+fn terraforms() -> Vec<PathBuf> {
+    let tools = std::env::var_os("ACILAB_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools"));
+    let floor = tools.join("bin/terraform-1.0.3");
+    assert!(
+        floor.exists(),
+        "Terraform 1.0.3 not found at {}: run `make setup`",
+        floor.display()
+    );
+    let mut out = vec![floor];
+    if let Ok(o) = std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        && o.status.success()
+        && !String::from_utf8_lossy(&o.stdout).contains("v1.0.3")
+    {
+        out.push(PathBuf::from("terraform"));
+    }
+    out
+}
+
+struct Lab {
+    emu: Emulator,
+    dir: PathBuf,
+    tf: PathBuf,
+    http: reqwest::Client,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Lab {
+    async fn new(tf: PathBuf) -> Self {
+        let dir = std::env::temp_dir().join(format!("acilab-tf-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir.join("work")).unwrap();
+        let emu = Emulator::start(Config {
+            ca_file: Some(dir.join("ca.pem")),
+            lro_delay: std::time::Duration::from_millis(50),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        let seed: Seed = serde_json::from_value(json!({
+            "principals": [{"client_id": CLIENT_ID, "client_secret": "s3cret", "object_id": OBJECT_ID}],
+            "role_assignments": [
+                {"principal_id": OBJECT_ID, "role": "Private DNS Zone Contributor", "scope": zone_id()},
+                {"principal_id": OBJECT_ID, "role": "Reader", "scope": rg()}
+            ],
+            "private_dns_zones": [{"id": zone_id()}],
+            "container_groups": [
+                {"id": group_id("app-0"), "ip": "10.0.1.4", "next_ips": ["10.0.1.14"]},
+                {"id": group_id("app-1"), "ip": "10.0.1.5"}
+            ]
+        }))
+        .unwrap();
+        emu.seed(seed).unwrap();
+        // A filesystem mirror holding the provider, as a registry install would lay it out.
+        let plugin_dir = dir.join("mirror/registry.terraform.io/acilab/aci/0.1.0/linux_amd64");
+        std::fs::create_dir_all(&plugin_dir).unwrap();
+        std::fs::copy(
+            env!("CARGO_BIN_EXE_terraform-provider-aci"),
+            plugin_dir.join("terraform-provider-aci_v0.1.0"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("terraform.rc"),
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+                dir.join("mirror").display()
+            ),
+        )
+        .unwrap();
+        let http = azure_client::HttpTransport::new(Some(&dir.join("ca.pem")))
+            .unwrap()
+            .reqwest_client()
+            .clone();
+        Self { emu, dir, tf, http }
+    }
+
+    fn write_config(&self, resources: &str) {
+        let config = format!(
+            "terraform {{\n  required_providers {{\n    aci = {{ source = \"acilab/aci\", version = \"0.1.0\" }}\n  }}\n}}\n{resources}"
+        );
+        std::fs::write(self.dir.join("work/main.tf"), config).unwrap();
+    }
+
+    async fn terraform(&self, args: &[&str]) -> Output {
+        let (login, management) = (self.emu.login_url(), self.emu.management_url());
+        tokio::process::Command::new(&self.tf)
+            .args(args)
+            .current_dir(self.dir.join("work"))
+            .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("ARM_ENVIRONMENT", "custom")
+            .env("ARM_AUTHORITY_HOST", login)
+            .env("ARM_RESOURCE_MANAGER_ENDPOINT", management)
+            .env("ARM_CA_BUNDLE_FILE", self.dir.join("ca.pem"))
+            .env("ARM_TENANT_ID", self.emu.tenant_id())
+            .env("ARM_CLIENT_ID", CLIENT_ID)
+            .env("ARM_CLIENT_SECRET", "s3cret")
+            .env_remove("TF_LOG")
+            .output()
+            .await
+            .unwrap()
+    }
+
+    /// Runs terraform and asserts its exit code.
+    async fn ok(&self, args: &[&str], code: i32) -> String {
+        let out = self.terraform(args).await;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{} {args:?}:\n{text}",
+            self.tf.display()
+        );
+        text
+    }
+
+    async fn admin(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.emu.admin_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{path}: {}",
+            r.text().await.unwrap()
+        );
+        r.json().await.unwrap()
+    }
+
+    async fn arm(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let token = self.admin("/token", json!({"audience": format!("https://management.{}/", self.emu.domain()), "object_id": OBJECT_ID})).await;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut rb = self
+            .http
+            .request(
+                method,
+                format!(
+                    "{}{path}{sep}api-version=2024-06-01",
+                    self.emu.management_url()
+                ),
+            )
+            .bearer_auth(token["access_token"].as_str().unwrap());
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn record_ips(&self, name: &str) -> Option<Vec<String>> {
+        let (s, b) = self
+            .arm(
+                reqwest::Method::GET,
+                &format!("{}/A/{name}", zone_id()),
+                None,
+            )
+            .await;
+        (s == 200).then(|| {
+            let mut ips: Vec<String> = b["properties"]["aRecords"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["ipv4Address"].as_str().unwrap().to_string())
+                .collect();
+            ips.sort();
+            ips
+        })
+    }
+
+    fn counter(&self, op: &str) -> u64 {
+        self.emu.counters().get(op).copied().unwrap_or(0)
+    }
+}
+
+fn sync_resource(label: &str, name: &str, groups: &[&str]) -> String {
+    let ids: Vec<String> = groups
+        .iter()
+        .map(|g| format!("\"{}\"", group_id(g)))
+        .collect();
+    format!(
+        "resource \"aci_private_dns_sync\" \"{label}\" {{\n  private_dns_zone_id = \"{}\"\n  name = \"{name}\"\n  container_group_ids = [{}]\n}}\n",
+        zone_id(),
+        ids.join(", ")
+    )
+}
+
+async fn lifecycle(tf: PathBuf) {
+    let lab = Lab::new(tf).await;
+    lab.write_config(&sync_resource("app", "app", &["app-0", "app-1"]));
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.record_ips("app").await.unwrap(),
+        ["10.0.1.4", "10.0.1.5"]
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // A restarted group comes back with a new IP: the plan shows the drift, apply repairs it.
+    lab.admin(
+        "/container-groups/restart",
+        json!({"id": group_id("app-0")}),
+    )
+    .await;
+    let plan = lab
+        .ok(
+            &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+            2,
+        )
+        .await;
+    assert!(plan.contains("update in-place"), "{plan}");
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.record_ips("app").await.unwrap(),
+        ["10.0.1.14", "10.0.1.5"]
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // Edited outside Terraform (owner kept, IPs changed): repaired.
+    let (_, rec) = lab
+        .arm(reqwest::Method::GET, &format!("{}/A/app", zone_id()), None)
+        .await;
+    let mut props = rec["properties"].clone();
+    props["aRecords"] = json!([{"ipv4Address": "10.9.9.9"}]);
+    for k in ["fqdn", "isAutoRegistered"] {
+        props.as_object_mut().unwrap().remove(k);
+    }
+    assert_eq!(
+        lab.arm(
+            reqwest::Method::PUT,
+            &format!("{}/A/app", zone_id()),
+            Some(json!({"properties": props}))
+        )
+        .await
+        .0,
+        200
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        2,
+    )
+    .await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.record_ips("app").await.unwrap(),
+        ["10.0.1.14", "10.0.1.5"]
+    );
+
+    // Deleted outside Terraform: recreated.
+    assert_eq!(
+        lab.arm(
+            reqwest::Method::DELETE,
+            &format!("{}/A/app", zone_id()),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    let plan = lab
+        .ok(
+            &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+            2,
+        )
+        .await;
+    assert!(plan.contains("will be created"), "{plan}");
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert!(lab.record_ips("app").await.is_some());
+
+    // A record somebody else owns is refused with the way out named.
+    lab.arm(reqwest::Method::PUT, &format!("{}/A/taken", zone_id()), Some(json!({"properties": {"ttl": 60, "metadata": {"acilab_owner": "someone-else"}, "aRecords": [{"ipv4Address": "10.7.7.7"}]}}))).await;
+    lab.write_config(&format!(
+        "{}{}",
+        sync_resource("app", "app", &["app-0", "app-1"]),
+        sync_resource("taken", "taken", &["app-1"])
+    ));
+    let out = lab
+        .ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 1)
+        .await;
+    assert!(
+        out.contains("not managed by this resource") && out.contains("terraform import"),
+        "{out}"
+    );
+    assert_eq!(
+        lab.record_ips("taken").await.unwrap(),
+        ["10.7.7.7"],
+        "a foreign record is never overwritten"
+    );
+
+    // Import adopts a record made outside Terraform, then apply claims it.
+    lab.arm(
+        reqwest::Method::PUT,
+        &format!("{}/A/legacy", zone_id()),
+        Some(json!({"properties": {"ttl": 10, "aRecords": [{"ipv4Address": "10.0.1.5"}]}})),
+    )
+    .await;
+    lab.write_config(&format!(
+        "{}{}",
+        sync_resource("app", "app", &["app-0", "app-1"]),
+        sync_resource("legacy", "legacy", &["app-1"])
+    ));
+    lab.ok(
+        &[
+            "import",
+            "-no-color",
+            "-input=false",
+            "aci_private_dns_sync.legacy",
+            &format!("{}/A/legacy", zone_id()),
+        ],
+        0,
+    )
+    .await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // Throttling and server errors are retried.
+    lab.admin("/faults", json!({"operation": "PrivateDns.RecordSets_CreateOrUpdate", "status": 429, "retry_after": 1, "times": 2})).await;
+    lab.admin(
+        "/faults",
+        json!({"operation": "PrivateDns.RecordSets_Get", "status": 503, "times": 2}),
+    )
+    .await;
+    lab.admin(
+        "/container-groups/restart",
+        json!({"id": group_id("app-1"), "ip": "10.0.1.25"}),
+    )
+    .await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(lab.record_ips("legacy").await.unwrap(), ["10.0.1.25"]);
+
+    lab.ok(
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+    assert!(lab.record_ips("app").await.is_none());
+    assert!(lab.record_ips("legacy").await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_on_every_terraform() {
+    for tf in terraforms() {
+        lifecycle(tf).await;
+    }
+}
+
+/// Many resources in one zone cost one LIST per refresh, not one GET each; concurrent writers
+/// racing on one zone (ETag conflicts) all succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_cost_and_racing_writers() {
+    let lab = Lab::new(terraforms().remove(0)).await;
+    let resources: String = (0..8)
+        .map(|i| sync_resource(&format!("r{i}"), &format!("r{i}"), &["app-0", "app-1"]))
+        .collect();
+    lab.write_config(&resources);
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    // Every write first meets a competing writer once (412), re-reads and wins.
+    lab.admin(
+        "/faults",
+        json!({"operation": "PrivateDns.RecordSets_CreateOrUpdate", "etag_race": true, "times": 4}),
+    )
+    .await;
+    lab.ok(
+        &[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-parallelism=8",
+        ],
+        0,
+    )
+    .await;
+    for i in 0..8 {
+        assert_eq!(
+            lab.record_ips(&format!("r{i}")).await.unwrap(),
+            ["10.0.1.4", "10.0.1.5"]
+        );
+    }
+
+    let (lists, gets) = (
+        lab.counter("PrivateDns.RecordSets_ListByType"),
+        lab.counter("PrivateDns.RecordSets_Get"),
+    );
+    let group_lists = lab.counter("ContainerInstance.ContainerGroups_ListByResourceGroup");
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+    assert_eq!(
+        lab.counter("PrivateDns.RecordSets_ListByType") - lists,
+        1,
+        "one LIST for 8 records"
+    );
+    assert_eq!(
+        lab.counter("PrivateDns.RecordSets_Get") - gets,
+        0,
+        "no GET per record"
+    );
+    assert_eq!(
+        lab.counter("ContainerInstance.ContainerGroups_ListByResourceGroup") - group_lists,
+        1,
+        "one LIST of container groups"
+    );
+    lab.ok(
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+}
+
+/// Bad input is refused at plan time with the attribute and the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_configuration_names_the_attribute() {
+    let lab = Lab::new(terraforms().remove(0)).await;
+    lab.write_config(&format!(
+        "resource \"aci_private_dns_sync\" \"bad\" {{\n  private_dns_zone_id = \"/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/dnsZones/public.com\"\n  name = \"bad name\"\n  container_group_ids = [\"not-an-id\"]\n  ttl = 0\n}}\n"
+    ));
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    let out = lab.ok(&["plan", "-no-color", "-input=false"], 1).await;
+    for want in [
+        "Invalid private_dns_zone_id",
+        "privateDnsZones/<zone>",
+        "Invalid name",
+        "Invalid container group id",
+        "Invalid ttl",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    // A container group that does not exist fails the plan clearly.
+    lab.write_config(&sync_resource("ghost", "ghost", &["gone"]));
+    let out = lab.ok(&["plan", "-no-color", "-input=false"], 1).await;
+    assert!(out.contains("Container group not found"), "{out}");
+}
