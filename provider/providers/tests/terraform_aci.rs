@@ -480,9 +480,15 @@ async fn refresh_cost_and_racing_writers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_configuration_names_the_attribute() {
     let lab = Lab::new(terraforms().remove(0)).await;
-    lab.write_config(&format!(
-        "resource \"aci_private_dns_sync\" \"bad\" {{\n  private_dns_zone_id = \"/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/dnsZones/public.com\"\n  name = \"bad name\"\n  container_group_ids = [\"not-an-id\"]\n  ttl = 0\n}}\n"
-    ));
+    lab.write_config(
+        r#"resource "aci_private_dns_sync" "bad" {
+  private_dns_zone_id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/dnsZones/public.com"
+  name                = "bad name"
+  container_group_ids = ["not-an-id"]
+  ttl                 = 0
+}
+"#,
+    );
     lab.ok(&["init", "-no-color", "-input=false"], 0).await;
     let out = lab.ok(&["plan", "-no-color", "-input=false"], 1).await;
     for want in [
