@@ -161,6 +161,30 @@ KV_TOKEN=$(token_for "https://vault.$DOMAIN")
 "${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" "$KV/certificates/demo-cert?api-version=2025-07-01" |
 	jq '{id, x5t, subject: .policy.x509_props.subject, expires: (.attributes.exp | todate)}'
 
+say "terraform apply examples/local: aci_private_dns_sync keeps app.acilab.internal on the groups' IPs"
+cargo build --locked -p acilab-providers --bin terraform-provider-aci
+MIRROR=$PWD/$DEMO_DIR/mirror/registry.terraform.io/acilab/aci/0.1.0/linux_amd64
+mkdir -p "$MIRROR" "$DEMO_DIR/local"
+cp target/debug/terraform-provider-aci "$MIRROR/terraform-provider-aci_v0.1.0"
+cat >"$DEMO_DIR/terraform.rc" <<RC
+provider_installation {
+  filesystem_mirror {
+    path = "$PWD/$DEMO_DIR/mirror"
+  }
+}
+RC
+cp examples/local/*.tf "$DEMO_DIR/local/"
+# A rebuilt provider has a new hash: start from a fresh lock file.
+rm -f "$DEMO_DIR/local/.terraform.lock.hcl"
+TF=(env TF_CLI_CONFIG_FILE="$PWD/$DEMO_DIR/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+	ARM_ENVIRONMENT=custom ARM_AUTHORITY_HOST="https://login.$DOMAIN:$HTTPS_PORT"
+	ARM_RESOURCE_MANAGER_ENDPOINT="$ARM" ARM_CA_BUNDLE_FILE="$PWD/$CA_FILE"
+	ARM_TENANT_ID="$TENANT" ARM_CLIENT_ID="$CLIENT_ID" ARM_CLIENT_SECRET="$CLIENT_SECRET"
+	.tools/bin/terraform-1.0.3 -chdir="$DEMO_DIR/local")
+"${TF[@]}" init -input=false -no-color >/dev/null
+"${TF[@]}" apply -input=false -auto-approve -no-color | tail -n 12
+echo "dig app.acilab.internal: $(dig @127.0.0.1 -p "$DNS_PORT" +short +time=2 +tries=1 app.acilab.internal A | tr '\n' ' ')"
+
 say "request counters ($ADMIN/admin/counters)"
 curl -sS "$ADMIN/admin/counters" | jq .
 

@@ -34,6 +34,7 @@ run() {
 }
 
 run "cargo fmt --check" cargo fmt --all -- --check
+run "terraform fmt -check" .tools/bin/terraform-1.0.3 fmt -check -recursive examples
 run "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
 	run "cargo nextest run" cargo nextest run --workspace --locked --no-fail-fast
