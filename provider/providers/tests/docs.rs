@@ -9,7 +9,12 @@ use tfplugin6::{Provider, Schema};
 
 /// Names documented as `- \`name\` (Type) …` list items.
 fn documented(path: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path),
+    )
+    .unwrap();
     text.lines()
         .filter_map(|l| l.strip_prefix("- `"))
         .filter_map(|l| l.split_once("` ("))
@@ -18,7 +23,11 @@ fn documented(path: &str) -> BTreeSet<String> {
 }
 
 fn served(schema: &Schema) -> BTreeSet<String> {
-    schema.attributes.iter().map(|a| a.name.to_string()).collect()
+    schema
+        .attributes
+        .iter()
+        .map(|a| a.name.to_string())
+        .collect()
 }
 
 #[test]
@@ -26,7 +35,10 @@ fn provider_and_resource_docs_match_the_schema() {
     let aci = acilab_providers::aci::AciProvider;
     assert_eq!(documented("docs/index.md"), served(&aci.schema()));
     for r in aci.resources() {
-        let page = format!("docs/resources/{}.md", r.type_name().trim_start_matches("aci_"));
+        let page = format!(
+            "docs/resources/{}.md",
+            r.type_name().trim_start_matches("aci_")
+        );
         assert_eq!(documented(&page), served(&r.schema()), "{page}");
     }
 }

@@ -505,3 +505,72 @@ async fn invalid_configuration_names_the_attribute() {
     let out = lab.ok(&["plan", "-no-color", "-input=false"], 1).await;
     assert!(out.contains("Container group not found"), "{out}");
 }
+
+/// Ctrl-C during a slow apply: Terraform calls StopProvider, the provider cancels the in-flight
+/// write at once, and the next apply completes the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_apply_is_cancelled_and_repaired() {
+    let lab = Lab::new(terraforms().remove(0)).await;
+    lab.write_config(&sync_resource("app", "app", &["app-0"]));
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    lab.admin("/faults", json!({"operation": "PrivateDns.RecordSets_CreateOrUpdate", "latency_ms": 60000, "times": 1})).await;
+    let (login, management) = (lab.emu.login_url(), lab.emu.management_url());
+    // Ctrl-C signals the terminal's whole process group: run Terraform in a group of its own
+    // (`setsid`) and signal that. `env --default-signal` undoes an inherited "ignore SIGINT"
+    // (background jobs and some CI runners start that way).
+    let child = tokio::process::Command::new("setsid")
+        .args(["env", "--default-signal=INT"])
+        .arg(&lab.tf)
+        .args(["apply", "-auto-approve", "-no-color", "-input=false"])
+        .current_dir(lab.dir.join("work"))
+        .env("TF_CLI_CONFIG_FILE", lab.dir.join("terraform.rc"))
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("ARM_ENVIRONMENT", "custom")
+        .env("ARM_AUTHORITY_HOST", login)
+        .env("ARM_RESOURCE_MANAGER_ENDPOINT", management)
+        .env("ARM_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
+        .env("ARM_TENANT_ID", lab.emu.tenant_id())
+        .env("ARM_CLIENT_ID", CLIENT_ID)
+        .env("ARM_CLIENT_SECRET", "s3cret")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the slow write is in flight, then interrupt like Ctrl-C.
+    for _ in 0..600 {
+        if lab.counter("PrivateDns.RecordSets_CreateOrUpdate") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        lab.counter("PrivateDns.RecordSets_CreateOrUpdate"),
+        1,
+        "the write never started"
+    );
+    let group = format!("-{}", child.id().unwrap());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", "--", &group])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().await.unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("Operation cancelled"), "{text}");
+    // The next apply finishes the job.
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+}

@@ -77,7 +77,16 @@ pub fn init(provider: &str) {
     let layer = HclogLayer {
         module: format!("provider.terraform-provider-{provider}"),
     };
-    let filter = tracing_subscriber::filter::LevelFilter::TRACE;
+    // Our own crates at every level; the HTTP/2, gRPC and TLS stacks only when something is wrong.
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::TRACE)
+        .with_target("h2", tracing::Level::WARN)
+        .with_target("hyper", tracing::Level::WARN)
+        .with_target("hyper_util", tracing::Level::WARN)
+        .with_target("tonic", tracing::Level::WARN)
+        .with_target("tower", tracing::Level::WARN)
+        .with_target("rustls", tracing::Level::WARN)
+        .with_target("reqwest", tracing::Level::WARN);
     let _ = tracing_subscriber::registry()
         .with(layer.with_filter(filter))
         .try_init();

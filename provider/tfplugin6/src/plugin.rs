@@ -69,6 +69,14 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
         .and_then(Result::ok)
         .ok_or(ServeError::ClientCert)?;
 
+    // Ctrl-C reaches the whole process group; Terraform decides what stops (StopProvider,
+    // Shutdown), so the plugin ignores the interrupt as go-plugin servers do.
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        while interrupts.recv().await.is_some() {
+            tracing::debug!("interrupt ignored: Terraform stops the provider itself");
+        }
+    });
     let (tls, server_der) = tls_config(client_der.to_vec())?;
     let dir = private_dir()?;
     let socket = dir.path.join("plugin.sock");
