@@ -122,8 +122,14 @@ impl Lab {
     }
 
     async fn terraform(&self, args: &[&str]) -> Output {
+        self.terraform_with(args, &[], &[]).await
+    }
+
+    /// Terraform with the emulator's ARM_* settings, plus `set`, minus `unset`.
+    async fn terraform_with(&self, args: &[&str], set: &[(&str, String)], unset: &[&str]) -> Output {
         let (login, management) = (self.emu.login_url(), self.emu.management_url());
-        tokio::process::Command::new(&self.tf)
+        let mut cmd = tokio::process::Command::new(&self.tf);
+        cmd
             .args(args)
             .current_dir(self.dir.join("work"))
             .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
@@ -136,10 +142,14 @@ impl Lab {
             .env("ARM_TENANT_ID", self.emu.tenant_id())
             .env("ARM_CLIENT_ID", CLIENT_ID)
             .env("ARM_CLIENT_SECRET", "s3cret")
-            .env_remove("TF_LOG")
-            .output()
-            .await
-            .unwrap()
+            .env_remove("TF_LOG");
+        for (k, v) in set {
+            cmd.env(k, v);
+        }
+        for k in unset {
+            cmd.env_remove(k);
+        }
+        cmd.output().await.unwrap()
     }
 
     /// Runs terraform and asserts its exit code.
@@ -573,4 +583,37 @@ async fn interrupted_apply_is_cancelled_and_repaired() {
         0,
     )
     .await;
+}
+
+/// Authentication: a federated token file (workload identity / OIDC) works; no credentials, or
+/// two ways at once, fail with one diagnostic naming what to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_settings() {
+    let lab = Lab::new(terraforms().remove(0)).await;
+    lab.write_config(&sync_resource("app", "app", &["app-0"]));
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    let text = |o: &Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+
+    let out = lab.terraform_with(&["plan", "-no-color", "-input=false"], &[], &["ARM_CLIENT_SECRET", "ARM_USE_OIDC", "ARM_USE_MSI", "ARM_USE_CLI"]).await;
+    assert!(!out.status.success());
+    assert!(text(&out).contains("No Azure credentials configured") && text(&out).contains("ARM_USE_OIDC=true"), "{}", text(&out));
+
+    let out = lab.terraform_with(&["plan", "-no-color", "-input=false"], &[("ARM_USE_MSI", "true".into())], &[]).await;
+    assert!(!out.status.success());
+    assert!(text(&out).contains("Conflicting Azure authentication settings"), "{}", text(&out));
+
+    // A GitHub-Actions-like ID token in a file, exchanged through a federated credential.
+    let subject = "repo:acilab/acilab:ref:refs/heads/main";
+    let issuer = lab.admin("/oidc-token", json!({"subject": subject})).await;
+    lab.admin("/seed", json!({"principals": [{"client_id": CLIENT_ID, "object_id": OBJECT_ID, "federated_credentials": [{"issuer": issuer["issuer"], "subject": subject}]}]})).await;
+    let token_file = lab.dir.join("id-token");
+    std::fs::write(&token_file, issuer["value"].as_str().unwrap()).unwrap();
+    let out = lab
+        .terraform_with(&["apply", "-auto-approve", "-no-color", "-input=false"], &[("ARM_USE_OIDC", "true".into()), ("ARM_OIDC_TOKEN_FILE_PATH", token_file.display().to_string())], &["ARM_CLIENT_SECRET"])
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
+    // The client secret no longer works: the seed above replaced the principal without one.
+    let out = lab.terraform_with(&["plan", "-no-color", "-input=false"], &[], &[]).await;
+    assert!(text(&out).contains("AADSTS7000215"), "{}", text(&out));
 }
