@@ -126,11 +126,15 @@ impl Lab {
     }
 
     /// Terraform with the emulator's ARM_* settings, plus `set`, minus `unset`.
-    async fn terraform_with(&self, args: &[&str], set: &[(&str, String)], unset: &[&str]) -> Output {
+    async fn terraform_with(
+        &self,
+        args: &[&str],
+        set: &[(&str, String)],
+        unset: &[&str],
+    ) -> Output {
         let (login, management) = (self.emu.login_url(), self.emu.management_url());
         let mut cmd = tokio::process::Command::new(&self.tf);
-        cmd
-            .args(args)
+        cmd.args(args)
             .current_dir(self.dir.join("work"))
             .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
             .env("CHECKPOINT_DISABLE", "1")
@@ -592,15 +596,47 @@ async fn authentication_settings() {
     let lab = Lab::new(terraforms().remove(0)).await;
     lab.write_config(&sync_resource("app", "app", &["app-0"]));
     lab.ok(&["init", "-no-color", "-input=false"], 0).await;
-    let text = |o: &Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
 
-    let out = lab.terraform_with(&["plan", "-no-color", "-input=false"], &[], &["ARM_CLIENT_SECRET", "ARM_USE_OIDC", "ARM_USE_MSI", "ARM_USE_CLI"]).await;
+    let out = lab
+        .terraform_with(
+            &["plan", "-no-color", "-input=false"],
+            &[],
+            &[
+                "ARM_CLIENT_SECRET",
+                "ARM_USE_OIDC",
+                "ARM_USE_MSI",
+                "ARM_USE_CLI",
+            ],
+        )
+        .await;
     assert!(!out.status.success());
-    assert!(text(&out).contains("No Azure credentials configured") && text(&out).contains("ARM_USE_OIDC=true"), "{}", text(&out));
+    assert!(
+        text(&out).contains("No Azure credentials configured")
+            && text(&out).contains("ARM_USE_OIDC=true"),
+        "{}",
+        text(&out)
+    );
 
-    let out = lab.terraform_with(&["plan", "-no-color", "-input=false"], &[("ARM_USE_MSI", "true".into())], &[]).await;
+    let out = lab
+        .terraform_with(
+            &["plan", "-no-color", "-input=false"],
+            &[("ARM_USE_MSI", "true".into())],
+            &[],
+        )
+        .await;
     assert!(!out.status.success());
-    assert!(text(&out).contains("Conflicting Azure authentication settings"), "{}", text(&out));
+    assert!(
+        text(&out).contains("Conflicting Azure authentication settings"),
+        "{}",
+        text(&out)
+    );
 
     // A GitHub-Actions-like ID token in a file, exchanged through a federated credential.
     let subject = "repo:acilab/acilab:ref:refs/heads/main";
@@ -609,11 +645,42 @@ async fn authentication_settings() {
     let token_file = lab.dir.join("id-token");
     std::fs::write(&token_file, issuer["value"].as_str().unwrap()).unwrap();
     let out = lab
-        .terraform_with(&["apply", "-auto-approve", "-no-color", "-input=false"], &[("ARM_USE_OIDC", "true".into()), ("ARM_OIDC_TOKEN_FILE_PATH", token_file.display().to_string())], &["ARM_CLIENT_SECRET"])
+        .terraform_with(
+            &["apply", "-auto-approve", "-no-color", "-input=false"],
+            &[
+                ("ARM_USE_OIDC", "true".into()),
+                ("ARM_OIDC_TOKEN_FILE_PATH", token_file.display().to_string()),
+            ],
+            &["ARM_CLIENT_SECRET"],
+        )
         .await;
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
+    // A user-assigned managed identity (App Service style endpoint, as in a container).
+    lab.admin("/seed", json!({"managed_identities": [{"client_id": "mi-client", "principal_id": OBJECT_ID, "resource_id": format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer", rg())}]})).await;
+    lab.admin(
+        "/container-groups/restart",
+        json!({"id": group_id("app-0"), "ip": "10.0.1.40"}),
+    )
+    .await;
+    let (endpoint, header) = lab.emu.identity_endpoint();
+    let out = lab
+        .terraform_with(
+            &["apply", "-auto-approve", "-no-color", "-input=false"],
+            &[
+                ("ARM_USE_MSI", "true".into()),
+                ("ARM_CLIENT_ID", "mi-client".into()),
+                ("IDENTITY_ENDPOINT", endpoint),
+                ("IDENTITY_HEADER", header),
+            ],
+            &["ARM_CLIENT_SECRET"],
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.40"]);
     // The client secret no longer works: the seed above replaced the principal without one.
-    let out = lab.terraform_with(&["plan", "-no-color", "-input=false"], &[], &[]).await;
+    let out = lab
+        .terraform_with(&["plan", "-no-color", "-input=false"], &[], &[])
+        .await;
     assert!(text(&out).contains("AADSTS7000215"), "{}", text(&out));
 }
