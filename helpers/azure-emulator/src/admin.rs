@@ -145,6 +145,29 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
             }
             Err(e) => err(StatusCode::BAD_REQUEST, e),
         },
+        // GitHub Actions' shape: GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=… with a bearer
+        // request token; here the subject comes from the query.
+        (&Method::GET, ["github-oidc"]) => {
+            if req
+                .header("authorization")
+                .is_none_or(|a| !a.starts_with("Bearer ") || a.len() < 8)
+            {
+                return err(StatusCode::UNAUTHORIZED, "missing bearer request token");
+            }
+            let (Some(subject), Some(audience)) = (req.query("subject"), req.query("audience"))
+            else {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "subject and audience query parameters are required",
+                );
+            };
+            let now = state::now() as i64;
+            let claims = json!({"iss": inner.oidc_issuer(), "sub": subject, "aud": audience, "iat": now, "nbf": now, "exp": now + 600});
+            json(
+                StatusCode::OK,
+                json!({"count": 1, "value": inner.signer.sign(&claims)}),
+            )
+        }
         (&Method::POST, ["oidc-token"]) => match body::<OidcBody>(req) {
             // A GitHub-Actions-like ID token the emulator's Entra accepts as a client assertion.
             Ok(b) => {

@@ -483,11 +483,37 @@ async fn refresh_cost_and_racing_writers() {
         1,
         "one LIST of container groups"
     );
+
+    // Somebody else takes r0 over: destroy leaves it alone and removes the rest.
+    let (_, rec) = lab
+        .arm(reqwest::Method::GET, &format!("{}/A/r0", zone_id()), None)
+        .await;
+    let mut props = rec["properties"].clone();
+    props["metadata"]["acilab_owner"] = json!("intruder");
+    for k in ["fqdn", "isAutoRegistered"] {
+        props.as_object_mut().unwrap().remove(k);
+    }
+    assert_eq!(
+        lab.arm(
+            reqwest::Method::PUT,
+            &format!("{}/A/r0", zone_id()),
+            Some(json!({"properties": props}))
+        )
+        .await
+        .0,
+        200
+    );
     lab.ok(
         &["destroy", "-auto-approve", "-no-color", "-input=false"],
         0,
     )
     .await;
+    assert_eq!(
+        lab.record_ips("r0").await.unwrap(),
+        ["10.0.1.4", "10.0.1.5"],
+        "a record owned by someone else survives destroy"
+    );
+    assert!(lab.record_ips("r1").await.is_none());
 }
 
 /// Bad input is refused at plan time with the attribute and the fix.
@@ -656,6 +682,47 @@ async fn authentication_settings() {
         .await;
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
+    // GitHub Actions: the provider asks ACTIONS_ID_TOKEN_REQUEST_URL for the ID token itself.
+    lab.admin(
+        "/container-groups/restart",
+        json!({"id": group_id("app-0"), "ip": "10.0.1.30"}),
+    )
+    .await;
+    let request_url = format!(
+        "{}/github-oidc?subject={}",
+        lab.emu.admin_url(),
+        subject.replace(':', "%3A").replace('/', "%2F")
+    );
+    let out = lab
+        .terraform_with(
+            &["apply", "-auto-approve", "-no-color", "-input=false"],
+            &[
+                ("ARM_USE_OIDC", "true".into()),
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", request_url),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token".into()),
+            ],
+            &["ARM_CLIENT_SECRET"],
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.30"]);
+
+    // The Azure CLI method says what is missing when `az` is not there.
+    let out = lab
+        .terraform_with(
+            &["plan", "-no-color", "-input=false"],
+            &[
+                ("ARM_USE_CLI", "true".into()),
+                ("PATH", "/usr/bin:/bin".into()),
+            ],
+            &["ARM_CLIENT_SECRET"],
+        )
+        .await;
+    if !Path::new("/usr/bin/az").exists() {
+        assert!(!out.status.success());
+        assert!(text(&out).to_lowercase().contains("az"), "{}", text(&out));
+    }
+
     // A user-assigned managed identity (App Service style endpoint, as in a container).
     lab.admin("/seed", json!({"managed_identities": [{"client_id": "mi-client", "principal_id": OBJECT_ID, "resource_id": format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/deployer", rg())}]})).await;
     lab.admin(
@@ -683,4 +750,38 @@ async fn authentication_settings() {
         .terraform_with(&["plan", "-no-color", "-input=false"], &[], &[])
         .await;
     assert!(text(&out).contains("AADSTS7000215"), "{}", text(&out));
+}
+
+/// Two provider type names from one code base: one configuration uses both without any
+/// `provider =` argument, each installed from the mirror under its own source address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_providers_in_one_configuration() {
+    let lab = Lab::new(terraforms().remove(0)).await;
+    let le = lab
+        .dir
+        .join("mirror/registry.terraform.io/acilab/letsencrypt/0.1.0/linux_amd64");
+    std::fs::create_dir_all(&le).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_terraform-provider-letsencrypt"),
+        le.join("terraform-provider-letsencrypt_v0.1.0"),
+    )
+    .unwrap();
+    let config = format!(
+        "terraform {{\n  required_providers {{\n    aci = {{ source = \"acilab/aci\", version = \"0.1.0\" }}\n    letsencrypt = {{ source = \"acilab/letsencrypt\", version = \"0.1.0\" }}\n  }}\n}}\nprovider \"letsencrypt\" {{}}\n{}",
+        sync_resource("app", "app", &["app-0"])
+    );
+    std::fs::write(lab.dir.join("work/main.tf"), config).unwrap();
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    let out = lab.ok(&["providers", "schema", "-json"], 0).await;
+    let schema: Value =
+        serde_json::from_str(out.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    let providers = &schema["provider_schemas"];
+    assert!(
+        providers["registry.terraform.io/acilab/aci"]["resource_schemas"]["aci_private_dns_sync"]
+            .is_object()
+    );
+    assert!(providers["registry.terraform.io/acilab/letsencrypt"]["provider"]["block"]["attributes"]["use_oidc"].is_object());
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
 }
