@@ -15,6 +15,8 @@ use url::Url;
 /// in every cloud).
 pub const PRIVATE_DNS_API_VERSION: &str = "2024-06-01";
 pub const CONTAINER_INSTANCE_API_VERSION: &str = "2023-05-01";
+/// Public DNS (`Microsoft.Network/dnsZones`): upper-case `TTL` / `TXTRecords`.
+pub const DNS_API_VERSION: &str = "2018-05-01";
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -94,6 +96,25 @@ pub struct ARecordSet {
     pub ipv4_addresses: Vec<String>,
 }
 
+/// A TXT record set of a public DNS zone. Each entry of `values` is one TXT record (its strings
+/// joined).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxtRecordSet {
+    pub name: String,
+    pub etag: String,
+    pub ttl: u64,
+    pub metadata: BTreeMap<String, String>,
+    pub values: Vec<String>,
+}
+
+/// A public DNS zone: its name and authoritative name servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsZone {
+    pub id: String,
+    pub name: String,
+    pub name_servers: Vec<String>,
+}
+
 /// What acilab needs to know about a container group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerGroup {
@@ -151,6 +172,36 @@ fn parse_a_record(v: &Value) -> Option<ARecordSet> {
             .map(|a| {
                 a.iter()
                     .filter_map(|r| r.get("ipv4Address")?.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+fn parse_txt(v: &Value) -> Option<TxtRecordSet> {
+    let p = v.get("properties")?;
+    Some(TxtRecordSet {
+        name: v.get("name")?.as_str()?.to_string(),
+        etag: v
+            .get("etag")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        ttl: p.get("TTL").and_then(Value::as_u64).unwrap_or(0),
+        metadata: p
+            .get("metadata")
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default(),
+        values: p
+            .get("TXTRecords")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| {
+                        r.get("value")?
+                            .as_array()
+                            .map(|parts| parts.iter().filter_map(Value::as_str).collect::<String>())
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -416,6 +467,82 @@ impl ArmClient {
         precondition: Precondition,
     ) -> Result<(), ArmError> {
         let url = self.url(&format!("{zone_id}/A/{name}"), PRIVATE_DNS_API_VERSION);
+        self.send(Method::DELETE, &url, None, &precondition)
+            .await
+            .map(|_| ())
+    }
+
+    /// A public DNS zone, with its name servers.
+    pub async fn get_dns_zone(&self, zone_id: &str) -> Result<Option<DnsZone>, ArmError> {
+        let Some(v) = self.get(&self.url(zone_id, DNS_API_VERSION)).await? else {
+            return Ok(None);
+        };
+        let zone = (|| {
+            Some(DnsZone {
+                id: v.get("id")?.as_str()?.to_string(),
+                name: v.get("name")?.as_str()?.to_string(),
+                name_servers: v
+                    .pointer("/properties/nameServers")?
+                    .as_array()?
+                    .iter()
+                    .filter_map(|n| n.as_str().map(String::from))
+                    .collect(),
+            })
+        })();
+        zone.map(Some).ok_or_else(|| Self::decode_err(zone_id))
+    }
+
+    pub async fn get_txt(
+        &self,
+        zone_id: &str,
+        name: &str,
+    ) -> Result<Option<TxtRecordSet>, ArmError> {
+        let url = self.url(&format!("{zone_id}/TXT/{name}"), DNS_API_VERSION);
+        match self.get(&url).await? {
+            None => Ok(None),
+            Some(v) => parse_txt(&v)
+                .map(Some)
+                .ok_or_else(|| Self::decode_err(zone_id)),
+        }
+    }
+
+    /// Creates or replaces a TXT record set, one TXT record per value (values over 255
+    /// characters are split into strings as DNS requires).
+    pub async fn put_txt(
+        &self,
+        zone_id: &str,
+        name: &str,
+        ttl: u64,
+        metadata: &BTreeMap<String, String>,
+        values: &[String],
+        precondition: Precondition,
+    ) -> Result<TxtRecordSet, ArmError> {
+        let url = self.url(&format!("{zone_id}/TXT/{name}"), DNS_API_VERSION);
+        let records: Vec<Value> = values
+            .iter()
+            .map(|v| {
+                let parts: Vec<String> = v
+                    .as_bytes()
+                    .chunks(255)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                json!({ "value": parts })
+            })
+            .collect();
+        let body = json!({"properties": {"TTL": ttl, "metadata": metadata, "TXTRecords": records}});
+        let (_, v) = self
+            .send(Method::PUT, &url, Some(&body), &precondition)
+            .await?;
+        parse_txt(&v).ok_or_else(|| Self::decode_err(zone_id))
+    }
+
+    pub async fn delete_txt(
+        &self,
+        zone_id: &str,
+        name: &str,
+        precondition: Precondition,
+    ) -> Result<(), ArmError> {
+        let url = self.url(&format!("{zone_id}/TXT/{name}"), DNS_API_VERSION);
         self.send(Method::DELETE, &url, None, &precondition)
             .await
             .map(|_| ())

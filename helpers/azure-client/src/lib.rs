@@ -12,15 +12,23 @@ pub mod arm;
 pub mod cloud;
 pub mod credentials;
 mod error;
+pub mod keyvault;
 pub mod resolver;
 pub mod transport;
 
-pub use arm::{ARecordSet, ArmClient, ArmError, ContainerGroup, Precondition, RetryPolicy};
+pub use arm::{
+    ARecordSet, ArmClient, ArmError, ContainerGroup, DnsZone, Precondition, RetryPolicy,
+    TxtRecordSet,
+};
 pub use cloud::CloudEndpoints;
 pub use credentials::{
     AssertionFile, AssertionFn, client_assertion_credential, client_secret_credential,
     managed_identity_credential,
 };
 pub use error::{Error, Result};
+pub use keyvault::{
+    CertificateRequest, CertificateVersion, KeyVault, KeyVaultError, OperationStatus,
+    PendingOperation, SecretContentType,
+};
 pub use resolver::LocalhostResolver;
 pub use transport::{HttpTransport, HttpTransportBuilder};

@@ -41,4 +41,17 @@ fn provider_and_resource_docs_match_the_schema() {
         );
         assert_eq!(documented(&page), served(&r.schema()), "{page}");
     }
+    let le = acilab_providers::letsencrypt::LetsEncryptProvider;
+    assert_eq!(
+        served(&le.schema()),
+        served(&aci.schema()),
+        "both providers share docs/index.md"
+    );
+    for r in le.resources() {
+        let page = format!(
+            "docs/resources/{}.md",
+            r.type_name().trim_start_matches("letsencrypt_")
+        );
+        assert_eq!(documented(&page), served(&r.schema()), "{page}");
+    }
 }

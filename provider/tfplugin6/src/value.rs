@@ -344,7 +344,10 @@ fn encode(out: &mut Vec<u8>, v: &Value, ty: &Type) -> Result<(), ValueError> {
                     .map(|_| ())
                     .map_err(e)
             } else {
-                rmp::encode::write_f64(out, *n).map_err(e)
+                // Terraform compares numbers as exact decimals: send the shortest decimal that
+                // reads back as this float ("0.001"), which cty parses exactly, as it parsed
+                // the configuration.
+                rmp::encode::write_str(out, &n.to_string()).map_err(e)
             }
         }
         (Value::List(items), Type::List(el)) | (Value::Set(items), Type::Set(el)) => {
@@ -515,6 +518,16 @@ mod tests {
         assert_eq!(v.get("name").as_str(), Some("web"));
         assert!(v.get("ips").is_null());
         assert!(from_json(&serde_json::json!({"name": 5}), &ty()).is_err());
+    }
+
+    #[test]
+    fn fractions_travel_as_exact_decimals() {
+        let bytes = to_msgpack(&Value::Number(0.001), &Type::Number).expect("encode");
+        assert_eq!(bytes, [0xa5, b'0', b'.', b'0', b'0', b'1']);
+        assert_eq!(
+            from_msgpack(&bytes, &Type::Number).expect("decode"),
+            Value::Number(0.001)
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The `letsencrypt` provider: certificates from an ACME CA whose key is generated and kept in
-//! Key Vault. It shares the Azure configuration with `aci`; its resource,
-//! `letsencrypt_keyvault_cert`, is the next piece of work (issue 4) and is not served yet.
+//! Key Vault. It shares the Azure configuration with `aci`.
+
+pub mod acme;
+pub mod dns;
+pub mod keyvault_cert;
 
 use async_trait::async_trait;
 use tfplugin6::{Diagnostics, Provider, Resource, Schema, Value};
@@ -27,7 +30,7 @@ impl Provider for LetsEncryptProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<AzureClients>>> {
-        Vec::new()
+        vec![Box::new(keyvault_cert::KeyVaultCert)]
     }
 
     async fn configure(

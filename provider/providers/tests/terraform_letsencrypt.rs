@@ -1,0 +1,353 @@
+//! `letsencrypt_keyvault_cert` driven by Terraform 1.0.3 against pebble (Let's Encrypt's test
+//! CA, pointed at the emulator's DNS) and the emulated Key Vault and public DNS: wildcard + apex
+//! issuance with the key generated in Key Vault, no-op plan, renewal in place, no TXT record left
+//! behind, no key material in state or plan, destroy with purge.
+#![allow(clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use azure_emulator::{Config, Emulator, Seed};
+use serde_json::{Value, json};
+
+const SUB: &str = "00000000-0000-0000-0000-000000000000";
+const CLIENT_ID: &str = "11111111-1111-1111-1111-111111111111";
+const OBJECT_ID: &str = "21111111-1111-1111-1111-111111111111";
+
+fn rg() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg")
+}
+fn zone_id() -> String {
+    format!("{}/providers/Microsoft.Network/dnsZones/example.com", rg())
+}
+fn vault_id() -> String {
+    format!("{}/providers/Microsoft.KeyVault/vaults/kv1", rg())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Pebble(Child);
+
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Debian's pebble with a fresh TLS certificate, asking the emulator's DNS server. Returns the
+/// directory URL; the TLS root is written to `dir/pebble-root.pem`.
+fn start_pebble(dir: &Path, dns: std::net::SocketAddr) -> (Pebble, String) {
+    let bin = std::env::var("PEBBLE_BIN").unwrap_or_else(|_| "/usr/bin/pebble".into());
+    assert!(
+        Path::new(&bin).exists(),
+        "pebble not found at {bin}: run `make setup`"
+    );
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, &ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.subject_alt_names.push(rcgen::SanType::IpAddress(
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    ));
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    std::fs::write(dir.join("pebble-cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("pebble-key.pem"), key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("pebble-root.pem"), ca.pem()).unwrap();
+    let port = free_port();
+    let config = json!({"pebble": {
+        "listenAddress": format!("127.0.0.1:{port}"), "managementListenAddress": format!("127.0.0.1:{}", free_port()),
+        "certificate": dir.join("pebble-cert.pem"), "privateKey": dir.join("pebble-key.pem"),
+        "httpPort": free_port(), "tlsPort": free_port(), "ocspResponderURL": "", "externalAccountBindingRequired": false,
+        "domainBlocklist": [], "retryAfter": {"authz": 1, "order": 1}, "certificateValidityPeriod": 600
+    }});
+    std::fs::write(dir.join("pebble.json"), config.to_string()).unwrap();
+    let child = Command::new(bin)
+        .arg("-config")
+        .arg(dir.join("pebble.json"))
+        .arg("-dnsserver")
+        .arg(dns.to_string())
+        .arg("-strict=false")
+        .env("PEBBLE_VA_NOSLEEP", "1")
+        .env("PEBBLE_WFE_NONCEREJECT", "0")
+        .env("PEBBLE_AUTHZREUSE", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Pebble(child), format!("https://127.0.0.1:{port}/dir"))
+}
+
+struct Lab {
+    emu: Emulator,
+    dir: PathBuf,
+    tf: PathBuf,
+    http: reqwest::Client,
+    _pebble: Pebble,
+    directory: String,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Lab {
+    async fn new() -> Self {
+        let tools = std::env::var_os("ACILAB_TOOLS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools"));
+        let tf = tools.join("bin/terraform-1.0.3");
+        assert!(tf.exists(), "Terraform 1.0.3 not found: run `make setup`");
+        let dir = std::env::temp_dir().join(format!("acilab-le-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir.join("work")).unwrap();
+        let emu = Emulator::start(Config {
+            ca_file: Some(dir.join("ca.pem")),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        let seed: Seed = serde_json::from_value(json!({
+            "principals": [{"client_id": CLIENT_ID, "client_secret": "s3cret", "object_id": OBJECT_ID}],
+            "role_assignments": [
+                {"principal_id": OBJECT_ID, "role": "DNS Zone Contributor", "scope": zone_id()},
+                {"principal_id": OBJECT_ID, "role": "Key Vault Certificates Officer", "scope": vault_id()},
+                {"principal_id": OBJECT_ID, "role": "Key Vault Secrets Officer", "scope": vault_id()}
+            ],
+            "dns_zones": [{"id": zone_id()}],
+            "vaults": [{"name": "kv1", "resource_id": vault_id()}]
+        }))
+        .unwrap();
+        emu.seed(seed).unwrap();
+        let (pebble, directory) = start_pebble(&dir, emu.dns_addr);
+        let plugin_dir =
+            dir.join("mirror/registry.terraform.io/acilab/letsencrypt/0.1.0/linux_amd64");
+        std::fs::create_dir_all(&plugin_dir).unwrap();
+        std::fs::copy(
+            env!("CARGO_BIN_EXE_terraform-provider-letsencrypt"),
+            plugin_dir.join("terraform-provider-letsencrypt_v0.1.0"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("terraform.rc"),
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+                dir.join("mirror").display()
+            ),
+        )
+        .unwrap();
+        let http = azure_client::HttpTransport::new(Some(&dir.join("ca.pem")))
+            .unwrap()
+            .reqwest_client()
+            .clone();
+        Self {
+            emu,
+            dir,
+            tf,
+            http,
+            _pebble: pebble,
+            directory,
+        }
+    }
+
+    fn write_config(&self, extra: &str) {
+        let config = format!(
+            r#"terraform {{
+  required_providers {{
+    letsencrypt = {{ source = "acilab/letsencrypt", version = "0.1.0" }}
+  }}
+}}
+resource "letsencrypt_keyvault_cert" "wild" {{
+  key_vault_id              = "{vault}"
+  name                      = "wild"
+  common_name               = "example.com"
+  subject_alternative_names = ["*.example.com"]
+  dns_zone_id               = "{zone}"
+  directory_url             = "{dir}"
+  directory_ca_file         = "{root}"
+  name_servers              = ["{dns}"]
+  key_type                  = "EC"
+  contact_email             = "ops@example.com"
+  {extra}
+}}
+output "versionless_secret_id" {{ value = letsencrypt_keyvault_cert.wild.versionless_secret_id }}
+output "version" {{ value = letsencrypt_keyvault_cert.wild.version }}
+"#,
+            vault = vault_id(),
+            zone = zone_id(),
+            dir = self.directory,
+            root = self.dir.join("pebble-root.pem").display(),
+            dns = self.emu.dns_addr,
+        );
+        std::fs::write(self.dir.join("work/main.tf"), config).unwrap();
+    }
+
+    async fn ok(&self, args: &[&str], code: i32) -> String {
+        let out: Output = tokio::process::Command::new(&self.tf)
+            .args(args)
+            .current_dir(self.dir.join("work"))
+            .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_LOG", "TRACE")
+            .env("TF_LOG_PATH", self.dir.join("terraform.log"))
+            .env("ARM_ENVIRONMENT", "custom")
+            .env("ARM_AUTHORITY_HOST", self.emu.login_url())
+            .env("ARM_RESOURCE_MANAGER_ENDPOINT", self.emu.management_url())
+            .env("ARM_KEY_VAULT_DNS_SUFFIX", self.emu.keyvault_suffix())
+            .env("ARM_CA_BUNDLE_FILE", self.dir.join("ca.pem"))
+            .env("ARM_TENANT_ID", self.emu.tenant_id())
+            .env("ARM_CLIENT_ID", CLIENT_ID)
+            .env("ARM_CLIENT_SECRET", "s3cret")
+            .output()
+            .await
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(code), "terraform {args:?}:\n{text}");
+        text
+    }
+
+    async fn txt_exists(&self) -> bool {
+        let token = self.http.post(format!("{}/token", self.emu.admin_url())).json(&json!({"audience": format!("https://management.{}/", self.emu.domain()), "object_id": OBJECT_ID})).send().await.unwrap().json::<Value>().await.unwrap();
+        let r = self
+            .http
+            .get(format!(
+                "{}{}/TXT/_acme-challenge?api-version=2018-05-01",
+                self.emu.management_url(),
+                zone_id()
+            ))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        r.status() == 200
+    }
+
+    async fn vault_state(&self) -> Value {
+        let state: Value = self
+            .http
+            .get(format!("{}/state", self.emu.admin_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        state["vaults"]["kv1"].clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcard_and_apex_from_pebble_into_key_vault() {
+    let lab = Lab::new().await;
+    lab.write_config("");
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert!(
+        !lab.txt_exists().await,
+        "the challenge TXT record is cleaned up"
+    );
+    let vault = lab.vault_state().await;
+    let versions = vault["certificates"]["wild"]["versions"]
+        .as_array()
+        .unwrap();
+    assert_eq!(versions.len(), 1);
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // No key material in the state or the plan: the key exists only inside the vault.
+    let state = std::fs::read_to_string(lab.dir.join("work/terraform.tfstate")).unwrap();
+    let key_b64 = versions[0]["key_pkcs8_b64"].as_str().unwrap();
+    assert!(
+        !state.contains("PRIVATE KEY") && !state.contains(&key_b64[..40]),
+        "key material in state"
+    );
+    let log = std::fs::read_to_string(lab.dir.join("terraform.log")).unwrap();
+    assert!(
+        !log.contains("PRIVATE KEY") && !log.contains(&key_b64[..40]),
+        "key material in logs"
+    );
+    let first: Value = serde_json::from_str(&lab.ok(&["output", "-json"], 0).await).unwrap();
+
+    // Renewal window reached (renew 1 day before expiry of a 10-minute certificate): an
+    // in-place update adds a Key Vault version; the versionless secret id stays.
+    lab.write_config("renew_before_days = 1");
+    let plan = lab
+        .ok(
+            &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+            2,
+        )
+        .await;
+    assert!(plan.contains("update in-place"), "{plan}");
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    let second: Value = serde_json::from_str(&lab.ok(&["output", "-json"], 0).await).unwrap();
+    assert_eq!(
+        first["versionless_secret_id"]["value"],
+        second["versionless_secret_id"]["value"]
+    );
+    assert_ne!(first["version"]["value"], second["version"]["value"]);
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Settings that do not touch the certificate keep its version.
+    lab.write_config(
+        "renew_before_days = 0.001\n  purge_on_destroy = true\n  tags = { team = \"platform\" }",
+    );
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    let third: Value = serde_json::from_str(&lab.ok(&["output", "-json"], 0).await).unwrap();
+    assert_eq!(second["version"]["value"], third["version"]["value"]);
+    let vault = lab.vault_state().await;
+    assert_eq!(
+        vault["certificates"]["wild"]["versions"][1]["tags"]["team"],
+        "platform"
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+    lab.ok(
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+    let vault = lab.vault_state().await;
+    assert!(
+        vault["certificates"].get("wild").is_none()
+            && vault["deleted_certificates"].get("wild").is_none(),
+        "deleted and purged"
+    );
+}
