@@ -45,7 +45,7 @@ impl Drop for Pebble {
 
 /// Debian's pebble with a fresh TLS certificate, asking the emulator's DNS server. Returns the
 /// directory URL; the TLS root is written to `dir/pebble-root.pem`.
-fn start_pebble(dir: &Path, dns: std::net::SocketAddr) -> (Pebble, String) {
+fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Pebble, String) {
     let bin = std::env::var("PEBBLE_BIN").unwrap_or_else(|_| "/usr/bin/pebble".into());
     assert!(
         Path::new(&bin).exists(),
@@ -80,7 +80,7 @@ fn start_pebble(dir: &Path, dns: std::net::SocketAddr) -> (Pebble, String) {
         .arg(dns.to_string())
         .arg("-strict=false")
         .env("PEBBLE_VA_NOSLEEP", "1")
-        .env("PEBBLE_WFE_NONCEREJECT", "0")
+        .env("PEBBLE_WFE_NONCEREJECT", nonce_reject.to_string())
         .env("PEBBLE_AUTHZREUSE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -111,7 +111,7 @@ impl Drop for Lab {
 }
 
 impl Lab {
-    async fn new() -> Self {
+    async fn new(nonce_reject: u8) -> Self {
         let tools = std::env::var_os("ACILAB_TOOLS_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools"));
@@ -137,7 +137,7 @@ impl Lab {
         }))
         .unwrap();
         emu.seed(seed).unwrap();
-        let (pebble, directory) = start_pebble(&dir, emu.dns_addr);
+        let (pebble, directory) = start_pebble(&dir, emu.dns_addr, nonce_reject);
         let plugin_dir =
             dir.join("mirror/registry.terraform.io/acilab/letsencrypt/0.1.0/linux_amd64");
         std::fs::create_dir_all(&plugin_dir).unwrap();
@@ -169,6 +169,10 @@ impl Lab {
     }
 
     fn write_config(&self, extra: &str) {
+        self.write_config_names(r#"["*.example.com"]"#, extra);
+    }
+
+    fn write_config_names(&self, sans: &str, extra: &str) {
         let config = format!(
             r#"terraform {{
   required_providers {{
@@ -179,11 +183,11 @@ resource "letsencrypt_keyvault_cert" "wild" {{
   key_vault_id              = "{vault}"
   name                      = "wild"
   common_name               = "example.com"
-  subject_alternative_names = ["*.example.com"]
+  subject_alternative_names = {sans}
   dns_zone_id               = "{zone}"
   directory_url             = "{dir}"
   directory_ca_file         = "{root}"
-  name_servers              = ["{dns}"]
+  {name_servers}
   key_type                  = "EC"
   contact_email             = "ops@example.com"
   {extra}
@@ -195,7 +199,11 @@ output "version" {{ value = letsencrypt_keyvault_cert.wild.version }}
             zone = zone_id(),
             dir = self.directory,
             root = self.dir.join("pebble-root.pem").display(),
-            dns = self.emu.dns_addr,
+            name_servers = if extra.contains("name_servers") {
+                String::new()
+            } else {
+                format!("name_servers = [\"{}\"]", self.emu.dns_addr)
+            },
         );
         std::fs::write(self.dir.join("work/main.tf"), config).unwrap();
     }
@@ -245,6 +253,31 @@ output "version" {{ value = letsencrypt_keyvault_cert.wild.version }}
         r.status() == 200
     }
 
+    async fn token(&self, audience: String) -> String {
+        let t = self
+            .http
+            .post(format!("{}/token", self.emu.admin_url()))
+            .json(&json!({"audience": audience, "object_id": OBJECT_ID}))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        t["access_token"].as_str().unwrap().to_string()
+    }
+
+    async fn admin(&self, path: &str, body: Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.emu.admin_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+
     async fn vault_state(&self) -> Value {
         let state: Value = self
             .http
@@ -261,7 +294,7 @@ output "version" {{ value = letsencrypt_keyvault_cert.wild.version }}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wildcard_and_apex_from_pebble_into_key_vault() {
-    let lab = Lab::new().await;
+    let lab = Lab::new(0).await;
     lab.write_config("");
     lab.ok(&["init", "-no-color", "-input=false"], 0).await;
     lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
@@ -350,4 +383,199 @@ async fn wildcard_and_apex_from_pebble_into_key_vault() {
             && vault["deleted_certificates"].get("wild").is_none(),
         "deleted and purged"
     );
+}
+
+/// Names change → new version in place; deleted outside Terraform → recovered and renewed;
+/// import; a wrong name server → clear error and no TXT left; TXT values left by an interrupted
+/// run are removed; Azure 429s survived; destroy without purge keeps the soft-deleted object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_recovery_import_and_failures() {
+    let lab = Lab::new(0).await;
+    lab.write_config("");
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    // Leftovers of a crashed run of this certificate, next to a value somebody else owns.
+    let token = lab
+        .token(format!("https://management.{}/", lab.emu.domain()))
+        .await;
+    let txt_url = format!(
+        "{}{}/TXT/_acme-challenge?api-version=2018-05-01",
+        lab.emu.management_url(),
+        zone_id()
+    );
+    let leftover = json!({"properties": {"TTL": 60, "metadata": {"acilab_acme_0000000000000001": "wild"}, "TXTRecords": [{"value": ["stale-from-crash"]}, {"value": ["someone-elses"]}]}});
+    assert!(
+        lab.http
+            .put(&txt_url)
+            .bearer_auth(&token)
+            .json(&leftover)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    // Throttling on both Azure APIs along the way.
+    lab.admin("/faults", json!({"operation": "Dns.RecordSets_CreateOrUpdate", "status": 429, "retry_after": 1, "times": 1})).await;
+    lab.admin("/faults", json!({"operation": "KeyVault.CreateCertificate", "status": 429, "retry_after": 1, "times": 1})).await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    let r: Value = lab
+        .http
+        .get(&txt_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let left: Vec<&str> = r["properties"]["TXTRecords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        left,
+        ["stale-from-crash", "someone-elses"],
+        "only this run's values were removed"
+    );
+
+    // Changing the names renews in place.
+    lab.write_config_names(r#"["*.example.com", "www.example.com"]"#, "");
+    let plan = lab
+        .ok(
+            &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+            2,
+        )
+        .await;
+    assert!(plan.contains("update in-place"), "{plan}");
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Deleted outside Terraform: the next apply recovers it and adds a new version.
+    let kv_token = lab
+        .token(format!("https://vault.{}", lab.emu.domain()))
+        .await;
+    let del = lab
+        .http
+        .delete(format!(
+            "{}certificates/wild?api-version=2025-07-01",
+            lab.emu.vault_url("kv1")
+        ))
+        .bearer_auth(&kv_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 200);
+    let plan = lab
+        .ok(
+            &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+            2,
+        )
+        .await;
+    assert!(plan.contains("will be created"), "{plan}");
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "recovered, then renewed"
+    );
+
+    // Import adopts the certificate; the configuration fills in the rest without a new version.
+    lab.ok(&["state", "rm", "letsencrypt_keyvault_cert.wild"], 0)
+        .await;
+    lab.ok(
+        &[
+            "import",
+            "-no-color",
+            "-input=false",
+            "letsencrypt_keyvault_cert.wild",
+            &format!("{}/certificates/wild", vault_id()),
+        ],
+        0,
+    )
+    .await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // A name server that never shows the challenge: a clear error naming the setting; no TXT left.
+    lab.write_config_names(
+        r#"["*.example.com", "api.example.com"]"#,
+        "dns_propagation_timeout = 2\n  name_servers = [\"127.0.0.1:9\"]",
+    );
+    let out = lab
+        .ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 1)
+        .await;
+    assert!(
+        out.contains("DNS-01 records not visible") && out.contains("dns_propagation_timeout"),
+        "{out}"
+    );
+    let r: Value = lab
+        .http
+        .get(&txt_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r["properties"]["TXTRecords"].as_array().unwrap().len(),
+        2,
+        "the failed order's values were removed"
+    );
+
+    // Destroy without purge: soft-deleted, recoverable.
+    lab.write_config_names(r#"["*.example.com", "www.example.com"]"#, "");
+    lab.ok(
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+    let vault = lab.vault_state().await;
+    assert!(vault["certificates"].get("wild").is_none());
+    assert!(vault["deleted_certificates"].get("wild").is_some());
+}
+
+/// Half of all nonces rejected (`badNonce`): the provider retries each step and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survives_bad_nonces() {
+    let lab = Lab::new(50).await;
+    lab.write_config("");
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(!lab.txt_exists().await);
 }

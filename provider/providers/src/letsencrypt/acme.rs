@@ -3,7 +3,7 @@
 //! authoritative name servers checked → challenges ready → CSR from Key Vault → finalize →
 //! merge the chain into Key Vault. The TXT records are removed on every path.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -77,7 +77,37 @@ pub fn challenge_record(identifier: &str, zone: &str) -> Option<String> {
     }
 }
 
-const TXT_OWNER: &str = "acilab_acme";
+/// Metadata key marking a TXT value as published by acilab for one certificate:
+/// `acilab_acme_<hash of value>` = certificate name. Values left by an interrupted run of the
+/// same certificate are removed by its next run; everybody else's values are left alone.
+fn txt_owner_key(value: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    format!("acilab_acme_{:016x}", h.finish())
+}
+
+/// ACME servers reject a request with `badNonce` at will (Let's Encrypt does under load);
+/// instant-acme retries three times, the provider keeps trying a while longer.
+fn bad_nonce(e: &instant_acme::Error) -> bool {
+    matches!(e, instant_acme::Error::Api(p) if p.r#type.as_deref() == Some("urn:ietf:params:acme:error:badNonce"))
+}
+
+/// Re-evaluates an ACME call while it fails with `badNonce` (nothing was done server-side).
+macro_rules! nonce_retry {
+    ($call:expr) => {{
+        let mut attempt = 0;
+        loop {
+            match $call {
+                Err(e) if bad_nonce(&e) && attempt < 20 => {
+                    attempt += 1;
+                    tracing::debug!(attempt, "ACME badNonce, retrying");
+                }
+                other => break other,
+            }
+        }
+    }};
+}
 
 impl Order<'_> {
     async fn account(&self) -> Result<Account, IssueError> {
@@ -92,18 +122,24 @@ impl Order<'_> {
             fail("key_vault_id", "Key Vault", e.to_string())
         };
         if let Some(json) = self.kv.get_secret(&secret).await.map_err(kv_err)? {
-            let creds: AccountCredentials = serde_json::from_str(&json).map_err(|e| {
+            let _: AccountCredentials = serde_json::from_str(&json).map_err(|e| {
                 fail(
                     "key_vault_id",
                     "Unreadable ACME account",
                     format!("secret {secret}: {e}"),
                 )
             })?;
-            return builder()
-                .map_err(acme_err)?
-                .from_credentials(creds)
-                .await
-                .map_err(acme_err);
+            return nonce_retry!(
+                builder()
+                    .map_err(acme_err)?
+                    .from_credentials(serde_json::from_str(&json).map_err(|e| fail(
+                        "key_vault_id",
+                        "Unreadable ACME account",
+                        format!("secret {secret}: {e}")
+                    ))?)
+                    .await
+            )
+            .map_err(acme_err);
         }
         let contact: Vec<String> = self
             .contact_email
@@ -115,19 +151,21 @@ impl Order<'_> {
             .eab
             .as_ref()
             .map(|(kid, key)| ExternalAccountKey::new(kid.clone(), key));
-        let (account, creds) = builder()
-            .map_err(acme_err)?
-            .create(
-                &NewAccount {
-                    contact: &contact_refs,
-                    terms_of_service_agreed: true,
-                    only_return_existing: false,
-                },
-                self.directory_url.to_string(),
-                eab.as_ref(),
-            )
-            .await
-            .map_err(acme_err)?;
+        let (account, creds) = nonce_retry!(
+            builder()
+                .map_err(acme_err)?
+                .create(
+                    &NewAccount {
+                        contact: &contact_refs,
+                        terms_of_service_agreed: true,
+                        only_return_existing: false,
+                    },
+                    self.directory_url.to_string(),
+                    eab.as_ref(),
+                )
+                .await
+        )
+        .map_err(acme_err)?;
         let json = serde_json::to_string(&creds)
             .map_err(|e| fail("directory_url", "ACME account", e.to_string()))?;
         let tags = BTreeMap::from([("acilab".to_string(), "acme-account".to_string())]);
@@ -169,16 +207,18 @@ impl Order<'_> {
             .iter()
             .map(|n| Identifier::Dns(n.clone()))
             .collect();
-        let mut order = account
-            .new_order(&NewOrder::new(&ids))
-            .await
-            .map_err(acme)?;
+        let mut order =
+            nonce_retry!(account.new_order(&NewOrder::new(&ids)).await).map_err(acme)?;
         // Collect every value first: apex and wildcard share `_acme-challenge`.
         let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        {
+        'collect: for attempt in 0..20 {
+            wanted.clear();
             let mut authzs = order.authorizations();
             while let Some(a) = authzs.next().await {
-                let mut a = a.map_err(acme)?;
+                let mut a = match a {
+                    Err(e) if bad_nonce(&e) && attempt < 19 => continue 'collect,
+                    other => other.map_err(acme)?,
+                };
                 if a.status == AuthorizationStatus::Valid {
                     continue;
                 }
@@ -205,22 +245,26 @@ impl Order<'_> {
             published.insert(record.clone(), values.clone());
         }
         self.wait_for_name_servers(&wanted).await?;
-        {
+        'ready: for attempt in 0..20 {
             let mut authzs = order.authorizations();
             while let Some(a) = authzs.next().await {
-                let mut a = a.map_err(acme)?;
-                if a.status == AuthorizationStatus::Valid {
+                let mut a = match a {
+                    Err(e) if bad_nonce(&e) && attempt < 19 => continue 'ready,
+                    other => other.map_err(acme)?,
+                };
+                if a.status != AuthorizationStatus::Pending {
                     continue;
                 }
                 if let Some(mut ch) = a.challenge(ChallengeType::Dns01) {
-                    ch.set_ready().await.map_err(acme)?;
+                    nonce_retry!(ch.set_ready().await).map_err(acme)?;
                 }
             }
+            break;
         }
         let policy = RetryPolicy::new()
             .initial_delay(Duration::from_millis(250))
             .timeout(Duration::from_secs(180));
-        let status = order.poll_ready(&policy).await.map_err(acme)?;
+        let status = nonce_retry!(order.poll_ready(&policy).await).map_err(acme)?;
         if status != OrderStatus::Ready {
             return Err(fail(
                 "common_name",
@@ -258,8 +302,8 @@ impl Order<'_> {
             .begin_create(self.certificate_name, self.request)
             .await
             .map_err(kv_err)?;
-        order.finalize_csr(&csr).await.map_err(acme)?;
-        let pem = order.poll_certificate(&policy).await.map_err(acme)?;
+        nonce_retry!(order.finalize_csr(&csr).await).map_err(acme)?;
+        let pem = nonce_retry!(order.poll_certificate(&policy).await).map_err(acme)?;
         let chain: Vec<Vec<u8>> = rustls_pemfile::certs(&mut pem.as_bytes())
             .filter_map(Result::ok)
             .map(|c| c.to_vec())
@@ -291,14 +335,31 @@ impl Order<'_> {
                 .get_txt(self.dns_zone_id, record)
                 .await
                 .map_err(arm)?;
-            // Keep values others published (another order in flight); add ours.
-            let mut all: BTreeSet<String> = existing
+            let mut metadata = existing
                 .as_ref()
-                .map(|r| r.values.iter().cloned().collect())
+                .map(|r| r.metadata.clone())
                 .unwrap_or_default();
-            all.extend(values.iter().cloned());
-            let all: Vec<String> = all.into_iter().collect();
-            let metadata = BTreeMap::from([(TXT_OWNER.to_string(), "true".to_string())]);
+            // Drop what an interrupted earlier run of this certificate left; keep the rest.
+            let mut all: Vec<String> = existing
+                .as_ref()
+                .map(|r| {
+                    r.values
+                        .iter()
+                        .filter(|v| {
+                            metadata.get(&txt_owner_key(v)).map(String::as_str)
+                                != Some(self.certificate_name)
+                        })
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            metadata.retain(|k, v| !(k.starts_with("acilab_acme_") && v == self.certificate_name));
+            for v in values {
+                if !all.contains(v) {
+                    all.push(v.clone());
+                }
+                metadata.insert(txt_owner_key(v), self.certificate_name.to_string());
+            }
             let pre = existing.map_or(Precondition::IfNoneMatch, |r| Precondition::IfMatch(r.etag));
             match self
                 .arm
@@ -328,6 +389,10 @@ impl Order<'_> {
                 .filter(|v| !values.contains(v))
                 .cloned()
                 .collect();
+            let mut metadata = existing.metadata.clone();
+            for v in values {
+                metadata.remove(&txt_owner_key(v));
+            }
             let result = if rest.is_empty() {
                 self.arm
                     .delete_txt(
@@ -342,7 +407,7 @@ impl Order<'_> {
                         self.dns_zone_id,
                         record,
                         existing.ttl,
-                        &existing.metadata,
+                        &metadata,
                         &rest,
                         Precondition::IfMatch(existing.etag),
                     )

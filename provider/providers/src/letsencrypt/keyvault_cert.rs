@@ -170,28 +170,6 @@ impl KeyVaultCert {
         s.set_attr("not_before", rfc3339(v.not_before));
         s.set_attr("not_after", rfc3339(v.not_after));
         s.set_attr("certificate_pem", Value::string(chain_pem));
-        for (attr, default) in [
-            ("directory_url", Value::string(LETS_ENCRYPT)),
-            ("key_type", Value::string("RSA")),
-            (
-                "dns_propagation_timeout",
-                Value::Number(DEFAULT_PROPAGATION_SECS),
-            ),
-            ("revoke_on_destroy", Value::Bool(false)),
-            ("purge_on_destroy", Value::Bool(false)),
-        ] {
-            if s.get(attr).is_null() || s.get(attr).is_unknown() {
-                s.set_attr(attr, default);
-            }
-        }
-        if s.get("key_size").is_null() || s.get("key_size").is_unknown() {
-            let size = if s.get("key_type").as_str() == Some("EC") {
-                256.0
-            } else {
-                2048.0
-            };
-            s.set_attr("key_size", Value::Number(size));
-        }
         s
     }
 
@@ -336,7 +314,8 @@ const ISSUED: [&str; 8] = [
 ];
 
 fn needs_reissue(prior: &Value, planned: &Value) -> bool {
-    let changed = |a: &str| prior.get(a) != planned.get(a);
+    // Attributes an import could not know (null in the prior state) do not force a new version.
+    let changed = |a: &str| !prior.get(a).is_null() && prior.get(a) != planned.get(a);
     [
         "common_name",
         "subject_alternative_names",
@@ -576,13 +555,76 @@ impl Resource<AzureClients> for KeyVaultCert {
         Ok(())
     }
 
-    async fn import(&self, _client: &AzureClients, id: &str) -> Result<Value, Diagnostics> {
-        // Import needs the DNS zone and ACME settings that Key Vault does not record; it comes
-        // with the rest of issue 4.
-        Err(Diagnostic::error(
-            "Import is not supported yet",
-            format!("letsencrypt_keyvault_cert cannot import {id} yet."),
-        )
-        .into())
+    async fn import(&self, client: &AzureClients, id: &str) -> Result<Value, Diagnostics> {
+        let bad = || {
+            Diagnostics::from(Diagnostic::error(
+                "Invalid import id",
+                format!("{id:?}: use <key vault resource id>/certificates/<name>."),
+            ))
+        };
+        let (vault_id, name) = id.split_once("/certificates/").ok_or_else(bad)?;
+        if resource_name(vault_id, "Microsoft.KeyVault", "vaults").is_none()
+            || name.is_empty()
+            || name.contains('/')
+        {
+            return Err(bad());
+        }
+        let mut base = Value::Object(
+            self.schema()
+                .attributes
+                .iter()
+                .map(|a| (a.name.to_string(), Value::Null))
+                .collect(),
+        );
+        base.set_attr("key_vault_id", Value::string(vault_id));
+        base.set_attr("name", Value::string(name));
+        let (kv, _) = self.vault(client, &base)?;
+        let v = kv
+            .get(name, None)
+            .await
+            .map_err(|e| kv_diag("read the certificate", e))?
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "Certificate not found",
+                    format!("There is no certificate {name:?} in {vault_id}."),
+                ))
+            })?;
+        // The names come from the certificate; ACME and DNS settings from the configuration.
+        if let Ok((_, cert)) = x509_parser::parse_x509_certificate(&v.cer_der) {
+            let cn = cert
+                .subject()
+                .iter_common_name()
+                .next()
+                .and_then(|c| c.as_str().ok())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let sans: Vec<Value> = cert
+                .subject_alternative_name()
+                .ok()
+                .flatten()
+                .map(|ext| {
+                    ext.value
+                        .general_names
+                        .iter()
+                        .filter_map(|n| match n {
+                            x509_parser::extensions::GeneralName::DNSName(d)
+                                if d.to_ascii_lowercase() != cn =>
+                            {
+                                Some(Value::string(d.to_ascii_lowercase()))
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            base.set_attr("common_name", Value::string(cn));
+            base.set_attr("subject_alternative_names", Value::set_of(sans));
+        }
+        let mut state = self.state(&base, &v);
+        // Unknown to Key Vault: left for the configuration to fill in without a new version.
+        for a in ["directory_url", "key_type", "key_size"] {
+            state.set_attr(a, Value::Null);
+        }
+        Ok(state)
     }
 }
