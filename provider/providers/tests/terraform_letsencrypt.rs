@@ -45,7 +45,7 @@ impl Drop for Pebble {
 
 /// Debian's pebble with a fresh TLS certificate, asking the emulator's DNS server. Returns the
 /// directory URL; the TLS root is written to `dir/pebble-root.pem`.
-fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Pebble, String) {
+fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Pebble, String, u16) {
     let bin = std::env::var("PEBBLE_BIN").unwrap_or_else(|_| "/usr/bin/pebble".into());
     assert!(
         Path::new(&bin).exists(),
@@ -66,8 +66,9 @@ fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Peb
     std::fs::write(dir.join("pebble-key.pem"), key.serialize_pem()).unwrap();
     std::fs::write(dir.join("pebble-root.pem"), ca.pem()).unwrap();
     let port = free_port();
+    let management = free_port();
     let config = json!({"pebble": {
-        "listenAddress": format!("127.0.0.1:{port}"), "managementListenAddress": format!("127.0.0.1:{}", free_port()),
+        "listenAddress": format!("127.0.0.1:{port}"), "managementListenAddress": format!("127.0.0.1:{management}"),
         "certificate": dir.join("pebble-cert.pem"), "privateKey": dir.join("pebble-key.pem"),
         "httpPort": free_port(), "tlsPort": free_port(), "ocspResponderURL": "", "externalAccountBindingRequired": false,
         "domainBlocklist": [], "retryAfter": {"authz": 1, "order": 1}, "certificateValidityPeriod": 600
@@ -92,7 +93,11 @@ fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Peb
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    (Pebble(child), format!("https://127.0.0.1:{port}/dir"))
+    (
+        Pebble(child),
+        format!("https://127.0.0.1:{port}/dir"),
+        management,
+    )
 }
 
 struct Lab {
@@ -102,6 +107,7 @@ struct Lab {
     http: reqwest::Client,
     _pebble: Pebble,
     directory: String,
+    pebble_management: u16,
 }
 
 impl Drop for Lab {
@@ -137,7 +143,7 @@ impl Lab {
         }))
         .unwrap();
         emu.seed(seed).unwrap();
-        let (pebble, directory) = start_pebble(&dir, emu.dns_addr, nonce_reject);
+        let (pebble, directory, pebble_management) = start_pebble(&dir, emu.dns_addr, nonce_reject);
         let plugin_dir =
             dir.join("mirror/registry.terraform.io/acilab/letsencrypt/0.1.0/linux_amd64");
         std::fs::create_dir_all(&plugin_dir).unwrap();
@@ -165,6 +171,7 @@ impl Lab {
             http,
             _pebble: pebble,
             directory,
+            pebble_management,
         }
     }
 
@@ -194,6 +201,7 @@ resource "letsencrypt_keyvault_cert" "wild" {{
 }}
 output "versionless_secret_id" {{ value = letsencrypt_keyvault_cert.wild.versionless_secret_id }}
 output "version" {{ value = letsencrypt_keyvault_cert.wild.version }}
+output "serial" {{ value = letsencrypt_keyvault_cert.wild.serial_number }}
 "#,
             vault = vault_id(),
             zone = zone_id(),
@@ -321,12 +329,41 @@ async fn wildcard_and_apex_from_pebble_into_key_vault() {
         !state.contains("PRIVATE KEY") && !state.contains(&key_b64[..40]),
         "key material in state"
     );
+    lab.ok(&["plan", "-out=saved.plan", "-no-color", "-input=false"], 0)
+        .await;
+    let plan_json = lab.ok(&["show", "-json", "saved.plan"], 0).await;
+    assert!(
+        plan_json.contains("versionless_secret_id")
+            && !plan_json.contains("PRIVATE KEY")
+            && !plan_json.contains(&key_b64[..40]),
+        "key material in the plan"
+    );
     let log = std::fs::read_to_string(lab.dir.join("terraform.log")).unwrap();
     assert!(
         !log.contains("PRIVATE KEY") && !log.contains(&key_b64[..40]),
         "key material in logs"
     );
     let first: Value = serde_json::from_str(&lab.ok(&["output", "-json"], 0).await).unwrap();
+
+    // An apply that died after the merge, before the state was saved: the next create adopts
+    // the version instead of ordering again.
+    lab.ok(&["state", "rm", "letsencrypt_keyvault_cert.wild"], 0)
+        .await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "adopted, not re-ordered"
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
 
     // Renewal window reached (renew 1 day before expiry of a 10-minute certificate): an
     // in-place update adds a Key Vault version; the versionless secret id stays.
@@ -356,7 +393,7 @@ async fn wildcard_and_apex_from_pebble_into_key_vault() {
 
     // Settings that do not touch the certificate keep its version.
     lab.write_config(
-        "renew_before_days = 0.001\n  purge_on_destroy = true\n  tags = { team = \"platform\" }",
+        "renew_before_days = 0.001\n  purge_on_destroy = true\n  revoke_on_destroy = true\n  tags = { team = \"platform\" }",
     );
     lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
         .await;
@@ -372,6 +409,7 @@ async fn wildcard_and_apex_from_pebble_into_key_vault() {
         0,
     )
     .await;
+    let serial = third["serial"]["value"].as_str().unwrap().to_string();
     lab.ok(
         &["destroy", "-auto-approve", "-no-color", "-input=false"],
         0,
@@ -383,6 +421,24 @@ async fn wildcard_and_apex_from_pebble_into_key_vault() {
             && vault["deleted_certificates"].get("wild").is_none(),
         "deleted and purged"
     );
+    // pebble's management API reports the certificate revoked.
+    let pebble = azure_client::HttpTransport::new(Some(&lab.dir.join("pebble-root.pem")))
+        .unwrap()
+        .reqwest_client()
+        .clone();
+    let status: Value = pebble
+        .get(format!(
+            "https://127.0.0.1:{}/cert-status-by-serial/{}",
+            lab.pebble_management,
+            serial.to_ascii_lowercase()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["Status"], "Revoked", "{status}");
 }
 
 /// Names change → new version in place; deleted outside Terraform → recovered and renewed;

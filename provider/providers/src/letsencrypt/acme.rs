@@ -109,71 +109,108 @@ macro_rules! nonce_retry {
     }};
 }
 
-impl Order<'_> {
-    async fn account(&self) -> Result<Account, IssueError> {
-        let builder = || match self.acme_ca_file {
-            Some(path) => Account::builder_with_root(path),
-            None => Account::builder(),
-        };
-        let acme_err =
-            |e: instant_acme::Error| fail("directory_url", "ACME account", e.to_string());
-        let secret = account_secret_name(self.directory_url);
-        let kv_err = |e: azure_client::keyvault::KeyVaultError| {
-            fail("key_vault_id", "Key Vault", e.to_string())
-        };
-        if let Some(json) = self.kv.get_secret(&secret).await.map_err(kv_err)? {
-            let _: AccountCredentials = serde_json::from_str(&json).map_err(|e| {
-                fail(
-                    "key_vault_id",
-                    "Unreadable ACME account",
-                    format!("secret {secret}: {e}"),
-                )
-            })?;
-            return nonce_retry!(
-                builder()
-                    .map_err(acme_err)?
-                    .from_credentials(serde_json::from_str(&json).map_err(|e| fail(
-                        "key_vault_id",
-                        "Unreadable ACME account",
-                        format!("secret {secret}: {e}")
-                    ))?)
-                    .await
+/// The ACME account for a directory, kept as a Key Vault secret; created on first use.
+async fn account(
+    kv: &KeyVault,
+    directory_url: &str,
+    acme_ca_file: Option<&str>,
+    contact_email: Option<&str>,
+    eab: Option<&(String, Vec<u8>)>,
+) -> Result<Account, IssueError> {
+    let builder = || match acme_ca_file {
+        Some(path) => Account::builder_with_root(path),
+        None => Account::builder(),
+    };
+    let acme_err = |e: instant_acme::Error| fail("directory_url", "ACME account", e.to_string());
+    let secret = account_secret_name(directory_url);
+    let kv_err =
+        |e: azure_client::keyvault::KeyVaultError| fail("key_vault_id", "Key Vault", e.to_string());
+    if let Some(json) = kv.get_secret(&secret).await.map_err(kv_err)? {
+        let _: AccountCredentials = serde_json::from_str(&json).map_err(|e| {
+            fail(
+                "key_vault_id",
+                "Unreadable ACME account",
+                format!("secret {secret}: {e}"),
             )
-            .map_err(acme_err);
-        }
-        let contact: Vec<String> = self
-            .contact_email
-            .map(|e| format!("mailto:{e}"))
-            .into_iter()
-            .collect();
-        let contact_refs: Vec<&str> = contact.iter().map(String::as_str).collect();
-        let eab = self
-            .eab
-            .as_ref()
-            .map(|(kid, key)| ExternalAccountKey::new(kid.clone(), key));
-        let (account, creds) = nonce_retry!(
+        })?;
+        return nonce_retry!(
             builder()
                 .map_err(acme_err)?
-                .create(
-                    &NewAccount {
-                        contact: &contact_refs,
-                        terms_of_service_agreed: true,
-                        only_return_existing: false,
-                    },
-                    self.directory_url.to_string(),
-                    eab.as_ref(),
-                )
+                .from_credentials(serde_json::from_str(&json).map_err(|e| fail(
+                    "key_vault_id",
+                    "Unreadable ACME account",
+                    format!("secret {secret}: {e}")
+                ))?)
                 .await
         )
-        .map_err(acme_err)?;
-        let json = serde_json::to_string(&creds)
-            .map_err(|e| fail("directory_url", "ACME account", e.to_string()))?;
-        let tags = BTreeMap::from([("acilab".to_string(), "acme-account".to_string())]);
-        self.kv
-            .set_secret(&secret, &json, Some("application/json"), &tags)
+        .map_err(acme_err);
+    }
+    let contact: Vec<String> = contact_email
+        .map(|e| format!("mailto:{e}"))
+        .into_iter()
+        .collect();
+    let contact_refs: Vec<&str> = contact.iter().map(String::as_str).collect();
+    let eab = eab.map(|(kid, key)| ExternalAccountKey::new(kid.clone(), key));
+    let (account, creds) = nonce_retry!(
+        builder()
+            .map_err(acme_err)?
+            .create(
+                &NewAccount {
+                    contact: &contact_refs,
+                    terms_of_service_agreed: true,
+                    only_return_existing: false,
+                },
+                directory_url.to_string(),
+                eab.as_ref(),
+            )
             .await
-            .map_err(kv_err)?;
-        Ok(account)
+    )
+    .map_err(acme_err)?;
+    let json = serde_json::to_string(&creds)
+        .map_err(|e| fail("directory_url", "ACME account", e.to_string()))?;
+    let tags = BTreeMap::from([("acilab".to_string(), "acme-account".to_string())]);
+    kv.set_secret(&secret, &json, Some("application/json"), &tags)
+        .await
+        .map_err(kv_err)?;
+    Ok(account)
+}
+
+/// Revokes a certificate with the account that ordered it (kept in Key Vault).
+pub async fn revoke(
+    kv: &KeyVault,
+    directory_url: &str,
+    acme_ca_file: Option<&str>,
+    cert_der: &[u8],
+) -> Result<(), IssueError> {
+    let account = account(kv, directory_url, acme_ca_file, None, None).await?;
+    let der = rustls::pki_types::CertificateDer::from(cert_der.to_vec());
+    nonce_retry!(
+        account
+            .revoke(&instant_acme::RevocationRequest {
+                certificate: &der,
+                reason: None
+            })
+            .await
+    )
+    .map_err(|e| {
+        fail(
+            "revoke_on_destroy",
+            "The CA refused to revoke the certificate",
+            e.to_string(),
+        )
+    })
+}
+
+impl Order<'_> {
+    async fn account(&self) -> Result<Account, IssueError> {
+        account(
+            self.kv,
+            self.directory_url,
+            self.acme_ca_file,
+            self.contact_email,
+            self.eab.as_ref(),
+        )
+        .await
     }
 
     /// Runs the order and returns the new Key Vault version. TXT records are cleaned up whatever

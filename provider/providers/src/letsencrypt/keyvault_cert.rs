@@ -107,14 +107,20 @@ fn key_type(v: &Value) -> KeyType {
     }
 }
 
+/// Tag on every version this resource issues: a version found in Key Vault with it (an apply
+/// killed after the merge, before Terraform saved the state) is adopted instead of re-ordered.
+const ISSUED_BY: (&str, &str) = ("acilab-issued-by", "letsencrypt_keyvault_cert");
+
 fn tags(v: &Value) -> BTreeMap<String, String> {
-    match v.get("tags") {
+    let mut t: BTreeMap<String, String> = match v.get("tags") {
         Value::Map(m) => m
             .iter()
             .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
             .collect(),
         _ => BTreeMap::new(),
-    }
+    };
+    t.insert(ISSUED_BY.0.to_string(), ISSUED_BY.1.to_string());
+    t
 }
 
 impl KeyVaultCert {
@@ -287,6 +293,27 @@ fn pem(label: &str, der: &[u8]) -> String {
 
 /// When the certificate enters its renewal window: `renew_before_days` before expiry, else the
 /// last third of its lifetime.
+/// DNS names in a certificate (lower case).
+fn cert_names(der: &[u8]) -> Vec<String> {
+    x509_parser::parse_x509_certificate(der)
+        .ok()
+        .and_then(|(_, c)| {
+            c.subject_alternative_name().ok().flatten().map(|ext| {
+                ext.value
+                    .general_names
+                    .iter()
+                    .filter_map(|n| match n {
+                        x509_parser::extensions::GeneralName::DNSName(d) => {
+                            Some(d.to_ascii_lowercase())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
 /// `state` holds the issued version's validity, `config` the (planned) `renew_before_days`.
 fn renew_at(state: &Value, config: &Value) -> Option<time::OffsetDateTime> {
     let parse = |a: &str| {
@@ -516,6 +543,28 @@ impl Resource<AzureClients> for KeyVaultCert {
     }
 
     async fn create(&self, client: &AzureClients, planned: &Value) -> Result<Value, Diagnostics> {
+        // A version this resource issued for the same names, not yet due for renewal, is
+        // adopted: the apply that ordered it died before Terraform saved the state.
+        let (kv, _) = self.vault(client, planned)?;
+        let name = planned.get("name").as_str().unwrap_or_default();
+        if let Some(v) = kv
+            .get(name, None)
+            .await
+            .map_err(|e| kv_diag("read the certificate", e))?
+            && v.tags.get(ISSUED_BY.0).map(String::as_str) == Some(ISSUED_BY.1)
+        {
+            let state = self.state(planned, &v);
+            let mut wanted = names(planned);
+            wanted.sort();
+            let mut have = cert_names(&v.cer_der);
+            have.sort();
+            let due =
+                renew_at(&state, planned).is_none_or(|t| time::OffsetDateTime::now_utc() >= t);
+            if wanted == have && !due {
+                tracing::info!(certificate = name, version = %v.version, "adopting a version issued by an interrupted apply");
+                return Ok(state);
+            }
+        }
         self.issue(client, planned).await
     }
 
@@ -544,6 +593,22 @@ impl Resource<AzureClients> for KeyVaultCert {
     async fn delete(&self, client: &AzureClients, state: &Value) -> Result<(), Diagnostics> {
         let (kv, _) = self.vault(client, state)?;
         let name = state.get("name").as_str().unwrap_or_default();
+        if state.get("revoke_on_destroy").as_bool() == Some(true)
+            && let Some(v) = kv
+                .get(name, None)
+                .await
+                .map_err(|e| kv_diag("read the certificate", e))?
+        {
+            let directory = state.get("directory_url").as_str().unwrap_or(LETS_ENCRYPT);
+            super::acme::revoke(
+                &kv,
+                directory,
+                state.get("directory_ca_file").as_str(),
+                &v.cer_der,
+            )
+            .await
+            .map_err(diag)?;
+        }
         kv.delete(name)
             .await
             .map_err(|e| kv_diag("delete the certificate", e))?;
