@@ -635,3 +635,46 @@ async fn survives_bad_nonces() {
     );
     assert!(!lab.txt_exists().await);
 }
+
+/// The provider is killed in the middle of an order (challenge published, key being created):
+/// the next apply succeeds and leaves no TXT record behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_order_then_repaired() {
+    let lab = Lab::new(0).await;
+    lab.write_config("");
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    lab.admin("/faults", json!({"operation": "KeyVault.CreateCertificate", "latency_ms": 60000, "times": 1})).await;
+    let child = tokio::process::Command::new("setsid")
+        .arg(&lab.tf)
+        .args(["apply", "-auto-approve", "-no-color", "-input=false"])
+        .current_dir(lab.dir.join("work"))
+        .env("TF_CLI_CONFIG_FILE", lab.dir.join("terraform.rc"))
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("ARM_ENVIRONMENT", "custom")
+        .env("ARM_AUTHORITY_HOST", lab.emu.login_url())
+        .env("ARM_RESOURCE_MANAGER_ENDPOINT", lab.emu.management_url())
+        .env("ARM_KEY_VAULT_DNS_SUFFIX", lab.emu.keyvault_suffix())
+        .env("ARM_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
+        .env("ARM_TENANT_ID", lab.emu.tenant_id())
+        .env("ARM_CLIENT_ID", CLIENT_ID)
+        .env("ARM_CLIENT_SECRET", "s3cret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if lab.emu.counters().get("KeyVault.CreateCertificate").copied().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(lab.txt_exists().await, "the order was in flight with its challenge published");
+    // A crash: Terraform and the provider die at once.
+    let group = format!("-{}", child.id().unwrap());
+    assert!(Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    let _ = child.wait_with_output().await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0).await;
+    assert!(!lab.txt_exists().await, "no TXT record left");
+    assert_eq!(lab.vault_state().await["certificates"]["wild"]["versions"].as_array().unwrap().len(), 1);
+    lab.ok(&["plan", "-detailed-exitcode", "-no-color", "-input=false"], 0).await;
+}
