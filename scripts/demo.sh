@@ -39,7 +39,19 @@ running_pid() {
 	printf '%s\n' "$pid"
 }
 
+stop_pebble() {
+	local pid
+	[ -f "$DEMO_DIR/pebble.pid" ] || return 0
+	pid=$(tr -dc '0-9' <"$DEMO_DIR/pebble.pid")
+	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q pebble; then
+		kill "$pid" 2>/dev/null || true
+		echo "demo: pebble (pid $pid) stopped"
+	fi
+	rm -f "$DEMO_DIR/pebble.pid"
+}
+
 stop() {
+	stop_pebble
 	local pid
 	if pid=$(running_pid); then
 		kill "$pid"
@@ -161,11 +173,39 @@ KV_TOKEN=$(token_for "https://vault.$DOMAIN")
 "${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" "$KV/certificates/demo-cert?api-version=2025-07-01" |
 	jq '{id, x5t, subject: .policy.x509_props.subject, expires: (.attributes.exp | todate)}'
 
-say "terraform apply examples/local: aci_private_dns_sync keeps app.acilab.internal on the groups' IPs"
-cargo build --locked -p acilab-providers --bin terraform-provider-aci
-MIRROR=$PWD/$DEMO_DIR/mirror/registry.terraform.io/acilab/aci/0.1.0/linux_amd64
-mkdir -p "$MIRROR" "$DEMO_DIR/local"
-cp target/debug/terraform-provider-aci "$MIRROR/terraform-provider-aci_v0.1.0"
+say "pebble (Let's Encrypt's test CA) on 127.0.0.1:14000, checking DNS-01 at the emulator's DNS"
+PEBBLE=$DEMO_DIR/pebble
+mkdir -p "$PEBBLE"
+if [ ! -f "$PEBBLE/cert.pem" ]; then
+	# A root and a leaf for pebble's HTTPS (pebble ships none; webpki refuses a CA as leaf).
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=acilab demo pebble root" \
+		-addext "basicConstraints=critical,CA:TRUE" -keyout "$PEBBLE/ca.key" -out "$PEBBLE/ca.pem" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+		-keyout "$PEBBLE/key.pem" -out "$PEBBLE/cert.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$PEBBLE/leaf.ext"
+	openssl x509 -req -in "$PEBBLE/cert.csr" -CA "$PEBBLE/ca.pem" -CAkey "$PEBBLE/ca.key" -CAcreateserial -days 30 \
+		-extfile "$PEBBLE/leaf.ext" -out "$PEBBLE/cert.pem" 2>/dev/null
+fi
+cat >"$PEBBLE/pebble.json" <<JSON
+{"pebble": {"listenAddress": "127.0.0.1:14000", "managementListenAddress": "127.0.0.1:15000",
+ "certificate": "$PWD/$PEBBLE/cert.pem", "privateKey": "$PWD/$PEBBLE/key.pem", "httpPort": 5002, "tlsPort": 5001,
+ "ocspResponderURL": "", "externalAccountBindingRequired": false, "domainBlocklist": [],
+ "retryAfter": {"authz": 1, "order": 1}, "certificateValidityPeriod": 7776000}}
+JSON
+stop_pebble
+PEBBLE_VA_NOSLEEP=1 nohup /usr/bin/pebble -config "$PEBBLE/pebble.json" -dnsserver "127.0.0.1:$DNS_PORT" -strict=false \
+	>"$DEMO_DIR/pebble.log" 2>&1 </dev/null &
+echo $! >"$DEMO_DIR/pebble.pid"
+for _ in $(seq 50); do curl -sf --cacert "$PEBBLE/ca.pem" -o /dev/null https://127.0.0.1:14000/dir && break; sleep 0.2; done
+
+say "terraform apply examples/local: aci_private_dns_sync keeps app.acilab.internal on the groups' IPs; letsencrypt_keyvault_cert issues *.acilab.localhost into Key Vault"
+cargo build --locked -p acilab-providers --bin terraform-provider-aci --bin terraform-provider-letsencrypt
+mkdir -p "$DEMO_DIR/local"
+for p in aci letsencrypt; do
+	MIRROR=$PWD/$DEMO_DIR/mirror/registry.terraform.io/acilab/$p/0.1.0/linux_amd64
+	mkdir -p "$MIRROR"
+	cp "target/debug/terraform-provider-$p" "$MIRROR/terraform-provider-${p}_v0.1.0"
+done
 cat >"$DEMO_DIR/terraform.rc" <<RC
 provider_installation {
   filesystem_mirror {
@@ -178,11 +218,12 @@ cp examples/local/*.tf "$DEMO_DIR/local/"
 rm -f "$DEMO_DIR/local/.terraform.lock.hcl"
 TF=(env TF_CLI_CONFIG_FILE="$PWD/$DEMO_DIR/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 	ARM_ENVIRONMENT=custom ARM_AUTHORITY_HOST="https://login.$DOMAIN:$HTTPS_PORT"
+	ARM_KEY_VAULT_DNS_SUFFIX="vault.$DOMAIN:$HTTPS_PORT" TF_VAR_acme_ca_file="$PWD/$PEBBLE/ca.pem"
 	ARM_RESOURCE_MANAGER_ENDPOINT="$ARM" ARM_CA_BUNDLE_FILE="$PWD/$CA_FILE"
 	ARM_TENANT_ID="$TENANT" ARM_CLIENT_ID="$CLIENT_ID" ARM_CLIENT_SECRET="$CLIENT_SECRET"
 	.tools/bin/terraform-1.0.3 -chdir="$DEMO_DIR/local")
 "${TF[@]}" init -input=false -no-color >/dev/null
-"${TF[@]}" apply -input=false -auto-approve -no-color | tail -n 12
+"${TF[@]}" apply -input=false -auto-approve -no-color | tail -n 22
 echo "dig app.acilab.internal: $(dig @127.0.0.1 -p "$DNS_PORT" +short +time=2 +tries=1 app.acilab.internal A | tr '\n' ' ')"
 
 say "request counters ($ADMIN/admin/counters)"

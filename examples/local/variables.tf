@@ -35,3 +35,37 @@ variable "container_group_names" {
     error_message = "Name at least one container group."
   }
 }
+
+variable "public_zone_name" {
+  description = "Public DNS zone the certificate's names live in (DNS-01)."
+  type        = string
+  default     = "acilab.localhost"
+}
+
+variable "key_vault_name" {
+  description = "Key Vault that generates and keeps the certificate's key."
+  type        = string
+  default     = "acilab-demo-kv"
+}
+
+variable "acme_directory_url" {
+  description = "ACME directory: pebble on loopback for the demo."
+  type        = string
+  default     = "https://127.0.0.1:14000/dir"
+  validation {
+    condition     = can(regex("^https://", var.acme_directory_url))
+    error_message = "The ACME directory URL must use https."
+  }
+}
+
+variable "acme_ca_file" {
+  description = "PEM file with the ACME server's TLS root (pebble's, written by make demo)."
+  type        = string
+  default     = null
+}
+
+variable "dns_check_servers" {
+  description = "Name servers (IP:port) checked for the DNS-01 values: the emulator's DNS."
+  type        = list(string)
+  default     = ["127.0.0.1:8053"]
+}
