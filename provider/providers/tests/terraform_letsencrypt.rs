@@ -135,6 +135,7 @@ impl Lab {
             "principals": [{"client_id": CLIENT_ID, "client_secret": "s3cret", "object_id": OBJECT_ID}],
             "role_assignments": [
                 {"principal_id": OBJECT_ID, "role": "DNS Zone Contributor", "scope": zone_id()},
+                {"principal_id": OBJECT_ID, "role": "Reader", "scope": rg()},
                 {"principal_id": OBJECT_ID, "role": "Key Vault Certificates Officer", "scope": vault_id()},
                 {"principal_id": OBJECT_ID, "role": "Key Vault Secrets Officer", "scope": vault_id()}
             ],
@@ -643,7 +644,11 @@ async fn killed_mid_order_then_repaired() {
     let lab = Lab::new(0).await;
     lab.write_config("");
     lab.ok(&["init", "-no-color", "-input=false"], 0).await;
-    lab.admin("/faults", json!({"operation": "KeyVault.CreateCertificate", "latency_ms": 60000, "times": 1})).await;
+    lab.admin(
+        "/faults",
+        json!({"operation": "KeyVault.CreateCertificate", "latency_ms": 60000, "times": 1}),
+    )
+    .await;
     let child = tokio::process::Command::new("setsid")
         .arg(&lab.tf)
         .args(["apply", "-auto-approve", "-no-color", "-input=false"])
@@ -663,18 +668,96 @@ async fn killed_mid_order_then_repaired() {
         .spawn()
         .unwrap();
     for _ in 0..600 {
-        if lab.emu.counters().get("KeyVault.CreateCertificate").copied().unwrap_or(0) > 0 {
+        if lab
+            .emu
+            .counters()
+            .get("KeyVault.CreateCertificate")
+            .copied()
+            .unwrap_or(0)
+            > 0
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(lab.txt_exists().await, "the order was in flight with its challenge published");
+    assert!(
+        lab.txt_exists().await,
+        "the order was in flight with its challenge published"
+    );
     // A crash: Terraform and the provider die at once.
     let group = format!("-{}", child.id().unwrap());
-    assert!(Command::new("kill").args(["-KILL", "--", &group]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .status()
+            .unwrap()
+            .success()
+    );
     let _ = child.wait_with_output().await;
-    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0).await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
     assert!(!lab.txt_exists().await, "no TXT record left");
-    assert_eq!(lab.vault_state().await["certificates"]["wild"]["versions"].as_array().unwrap().len(), 1);
-    lab.ok(&["plan", "-detailed-exitcode", "-no-color", "-input=false"], 0).await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+}
+
+/// Bad input is refused with the attribute and the fix; a zone that does not exist fails the
+/// apply clearly before anything is ordered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_names_the_attribute() {
+    let lab = Lab::new(0).await;
+    lab.write_config_names(
+        r#"["a.*.example.com", "WWW.example.com", "www.example.com", "other.org"]"#,
+        "key_size = 521",
+    );
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    let out = lab.ok(&["plan", "-no-color", "-input=false"], 1).await;
+    for want in [
+        "Invalid wildcard",
+        "Duplicate name",
+        "Name outside the DNS zone",
+        "Invalid key_size",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let config = std::fs::read_to_string(lab.dir.join("work/main.tf")).unwrap();
+    let fixed = config
+        .replace(
+            r#"["a.*.example.com", "WWW.example.com", "www.example.com", "other.org"]"#,
+            r#"["*.example.com"]"#,
+        )
+        .replace("key_size = 521", "")
+        .replace("dnsZones/example.com", "dnsZones/missing.example.com")
+        .replace(
+            r#"common_name               = "example.com""#,
+            r#"common_name               = "missing.example.com""#,
+        )
+        .replace(r#"["*.example.com"]"#, r#"["*.missing.example.com"]"#);
+    std::fs::write(lab.dir.join("work/main.tf"), fixed).unwrap();
+    let out = lab
+        .ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 1)
+        .await;
+    assert!(
+        out.contains("DNS zone not found") && out.contains("dns_zone_id"),
+        "{out}"
+    );
+    assert_eq!(
+        lab.emu
+            .counters()
+            .get("KeyVault.CreateCertificate")
+            .copied()
+            .unwrap_or(0),
+        0,
+        "nothing ordered"
+    );
 }

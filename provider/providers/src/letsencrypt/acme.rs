@@ -33,6 +33,35 @@ fn fail(attribute: &'static str, summary: &'static str, message: impl Into<Strin
     }
 }
 
+/// What to do about the CA's common refusals.
+fn ca_advice(e: &instant_acme::Error) -> &'static str {
+    let instant_acme::Error::Api(p) = e else {
+        return "";
+    };
+    match p
+        .r#type
+        .as_deref()
+        .unwrap_or_default()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+    {
+        "rejectedIdentifier" => {
+            " — the CA will not issue for one of these names (its policy); remove or change it."
+        }
+        "rateLimited" => {
+            " — Let's Encrypt rate limit reached (5 certificates per identical name set per week, 50 per domain): wait, or test against the staging directory."
+        }
+        "unauthorized" | "dns" | "incorrectResponse" => {
+            " — the CA could not see the DNS-01 TXT values: check that the zone is delegated to Azure DNS (its NS records) and that dns_zone_id is the right zone."
+        }
+        "externalAccountRequired" => {
+            " — this CA needs external account binding: set eab_key_id and eab_hmac_key."
+        }
+        _ => "",
+    }
+}
+
 /// Everything one issuance needs.
 #[derive(Debug)]
 pub struct Order<'a> {
@@ -236,7 +265,7 @@ impl Order<'_> {
             fail(
                 "common_name",
                 "The ACME CA refused the order",
-                e.to_string(),
+                format!("{e}{}", ca_advice(&e)),
             )
         };
         let ids: Vec<Identifier> = self

@@ -189,6 +189,17 @@ impl KeyVaultCert {
                     Diagnostic::error("Invalid dns_zone_id", zone_id.to_string()).at("dns_zone_id"),
                 )
             })?;
+        match client.arm.get_dns_zone(zone_id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(Diagnostic::error("DNS zone not found", format!("{zone_id} does not exist: create the public zone (azurerm_dns_zone) or fix dns_zone_id.")).at("dns_zone_id").into());
+            }
+            Err(e) => {
+                return Err(Diagnostic::error("Cannot read the DNS zone", e.to_string())
+                    .at("dns_zone_id")
+                    .into());
+            }
+        }
         // A certificate deleted outside Terraform still holds its name: recover it, then renew.
         if kv
             .get(name, None)
@@ -433,6 +444,31 @@ impl Resource<AzureClients> for KeyVaultCert {
                 .get("dns_zone_id")
                 .as_str()
                 .and_then(|z| resource_name(z, "Microsoft.Network", "dnsZones"));
+            let all: Vec<String> = std::iter::once(
+                config
+                    .get("common_name")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+            )
+            .chain(
+                strings(config.get("subject_alternative_names"))
+                    .iter()
+                    .map(|n| n.to_ascii_lowercase()),
+            )
+            .collect();
+            let mut seen = std::collections::BTreeSet::new();
+            for n in all.iter().filter(|n| !n.is_empty()) {
+                if !seen.insert(n)
+                    && strings(config.get("subject_alternative_names"))
+                        .iter()
+                        .filter(|s| s.eq_ignore_ascii_case(n))
+                        .count()
+                        > 1
+                {
+                    d.push(Diagnostic::error("Duplicate name", format!("{n:?} is listed twice in subject_alternative_names: list each name once.")).at("subject_alternative_names"));
+                }
+            }
             for n in names(config) {
                 if n.is_empty() {
                     continue;
