@@ -15,6 +15,9 @@ use serde_json::{Value, json};
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 const CLIENT_ID: &str = "11111111-1111-1111-1111-111111111111";
 const OBJECT_ID: &str = "21111111-1111-1111-1111-111111111111";
+/// External account binding key pebble is configured with (base64url HMAC key, as CAs hand out).
+const EAB_KID: &str = "kid-acilab";
+const EAB_HMAC: &str = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
 
 fn rg() -> String {
     format!("/subscriptions/{SUB}/resourceGroups/rg")
@@ -45,7 +48,12 @@ impl Drop for Pebble {
 
 /// Debian's pebble with a fresh TLS certificate, asking the emulator's DNS server. Returns the
 /// directory URL; the TLS root is written to `dir/pebble-root.pem`.
-fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Pebble, String, u16) {
+fn start_pebble(
+    dir: &Path,
+    dns: std::net::SocketAddr,
+    nonce_reject: u8,
+    eab: bool,
+) -> (Pebble, String, u16) {
     let bin = std::env::var("PEBBLE_BIN").unwrap_or_else(|_| "/usr/bin/pebble".into());
     assert!(
         Path::new(&bin).exists(),
@@ -70,7 +78,8 @@ fn start_pebble(dir: &Path, dns: std::net::SocketAddr, nonce_reject: u8) -> (Peb
     let config = json!({"pebble": {
         "listenAddress": format!("127.0.0.1:{port}"), "managementListenAddress": format!("127.0.0.1:{management}"),
         "certificate": dir.join("pebble-cert.pem"), "privateKey": dir.join("pebble-key.pem"),
-        "httpPort": free_port(), "tlsPort": free_port(), "ocspResponderURL": "", "externalAccountBindingRequired": false,
+        "httpPort": free_port(), "tlsPort": free_port(), "ocspResponderURL": "", "externalAccountBindingRequired": eab,
+        "externalAccountMACKeys": {EAB_KID: EAB_HMAC},
         "domainBlocklist": [], "retryAfter": {"authz": 1, "order": 1}, "certificateValidityPeriod": 600
     }});
     std::fs::write(dir.join("pebble.json"), config.to_string()).unwrap();
@@ -118,6 +127,10 @@ impl Drop for Lab {
 
 impl Lab {
     async fn new(nonce_reject: u8) -> Self {
+        Self::with(nonce_reject, false).await
+    }
+
+    async fn with(nonce_reject: u8, eab: bool) -> Self {
         let tools = std::env::var_os("ACILAB_TOOLS_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools"));
@@ -144,7 +157,8 @@ impl Lab {
         }))
         .unwrap();
         emu.seed(seed).unwrap();
-        let (pebble, directory, pebble_management) = start_pebble(&dir, emu.dns_addr, nonce_reject);
+        let (pebble, directory, pebble_management) =
+            start_pebble(&dir, emu.dns_addr, nonce_reject, eab);
         let plugin_dir =
             dir.join("mirror/registry.terraform.io/acilab/letsencrypt/0.1.0/linux_amd64");
         std::fs::create_dir_all(&plugin_dir).unwrap();
@@ -709,6 +723,63 @@ async fn killed_mid_order_then_repaired() {
         0,
     )
     .await;
+
+    // Renaming moves the certificate: issued under the new name, the old copy soft-deleted and
+    // never revoked (revoke_on_destroy is on).
+    let before: Value = serde_json::from_str(&lab.ok(&["output", "-json"], 0).await).unwrap();
+    let config = std::fs::read_to_string(lab.dir.join("work/main.tf")).unwrap();
+    std::fs::write(
+        lab.dir.join("work/main.tf"),
+        config.replace(
+            r#"name                      = "wild""#,
+            "name = \"wild2\"\n  revoke_on_destroy = true",
+        ),
+    )
+    .unwrap();
+    let plan = lab
+        .ok(
+            &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+            2,
+        )
+        .await;
+    assert!(
+        plan.contains("update in-place") && !plan.contains("must be replaced"),
+        "{plan}"
+    );
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    let vault = lab.vault_state().await;
+    assert!(
+        vault["certificates"].get("wild").is_none()
+            && vault["deleted_certificates"].get("wild").is_some()
+    );
+    assert_eq!(
+        vault["certificates"]["wild2"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let pebble = azure_client::HttpTransport::new(Some(&lab.dir.join("pebble-root.pem")))
+        .unwrap()
+        .reqwest_client()
+        .clone();
+    let old_serial = before["serial"]["value"]
+        .as_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    let status: Value = pebble
+        .get(format!(
+            "https://127.0.0.1:{}/cert-status-by-serial/{old_serial}",
+            lab.pebble_management
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["Status"], "Valid", "{status}");
 }
 
 /// Bad input is refused with the attribute and the fix; a zone that does not exist fails the
@@ -759,5 +830,33 @@ async fn bad_input_names_the_attribute() {
             .unwrap_or(0),
         0,
         "nothing ordered"
+    );
+}
+
+/// A CA that requires external account binding: without EAB the error says what to set; with
+/// eab_key_id and eab_hmac_key the certificate is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_account_binding() {
+    let lab = Lab::with(0, true).await;
+    lab.write_config("");
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    let out = lab
+        .ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 1)
+        .await;
+    assert!(
+        out.contains("eab_key_id") && out.contains("eab_hmac_key"),
+        "{out}"
+    );
+    lab.write_config(&format!(
+        "eab_key_id = \"{EAB_KID}\"\n  eab_hmac_key = \"{EAB_HMAC}\""
+    ));
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(
+        lab.vault_state().await["certificates"]["wild"]["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
 }

@@ -150,7 +150,13 @@ async fn account(
         Some(path) => Account::builder_with_root(path),
         None => Account::builder(),
     };
-    let acme_err = |e: instant_acme::Error| fail("directory_url", "ACME account", e.to_string());
+    let acme_err = |e: instant_acme::Error| {
+        fail(
+            "directory_url",
+            "ACME account",
+            format!("{e}{}", ca_advice(&e)),
+        )
+    };
     let secret = account_secret_name(directory_url);
     let kv_err =
         |e: azure_client::keyvault::KeyVaultError| fail("key_vault_id", "Key Vault", e.to_string());

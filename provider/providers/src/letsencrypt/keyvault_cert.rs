@@ -355,6 +355,8 @@ fn needs_reissue(prior: &Value, planned: &Value) -> bool {
     // Attributes an import could not know (null in the prior state) do not force a new version.
     let changed = |a: &str| !prior.get(a).is_null() && prior.get(a) != planned.get(a);
     [
+        "key_vault_id",
+        "name",
         "common_name",
         "subject_alternative_names",
         "key_type",
@@ -380,8 +382,8 @@ impl Resource<AzureClients> for KeyVaultCert {
             description: "A certificate from Let's Encrypt (or any ACME CA) proven with DNS-01 on an Azure public DNS zone, its key generated and kept inside Key Vault. Renewal adds a Key Vault version in place.",
             attributes: vec![
                 Attribute::new("id", Type::String, Computed, "Versionless Key Vault certificate id.").stable(),
-                Attribute::new("key_vault_id", Type::String, Required, "Resource id of the Key Vault (RBAC: Certificates Officer and Secrets Officer for the provider's identity).").force_new(),
-                Attribute::new("name", Type::String, Required, "Certificate name in Key Vault (letters, digits, '-').").force_new(),
+                Attribute::new("key_vault_id", Type::String, Required, "Resource id of the Key Vault (RBAC: Certificates Officer and Secrets Officer for the provider's identity). Changing it issues the certificate into the new vault, then soft-deletes the old one (never revoked)."),
+                Attribute::new("name", Type::String, Required, "Certificate name in Key Vault (letters, digits, '-'). Changing it issues the certificate under the new name, then soft-deletes the old one (never revoked)."),
                 Attribute::new("common_name", Type::String, Required, "Subject common name, e.g. `example.com`."),
                 Attribute::new("subject_alternative_names", Type::set(Type::String), Optional, "More DNS names, e.g. `*.example.com`; all must be in the DNS zone."),
                 Attribute::new("dns_zone_id", Type::String, Required, "Resource id of the public DNS zone used for DNS-01."),
@@ -548,6 +550,13 @@ impl Resource<AzureClients> for KeyVaultCert {
         // A new version when the names or the key change, or in the renewal window; any other
         // change (tags, destroy options, timeouts) keeps the current version.
         let reissue = needs_reissue(prior, planned);
+        if ["key_vault_id", "name"]
+            .iter()
+            .any(|a| prior.get(a) != planned.get(a))
+        {
+            planned.set_attr("id", Value::Unknown);
+            planned.set_attr("versionless_secret_id", Value::Unknown);
+        }
         for a in ISSUED {
             planned.set_attr(
                 a,
@@ -610,6 +619,27 @@ impl Resource<AzureClients> for KeyVaultCert {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Diagnostics> {
+        let moved = ["key_vault_id", "name"]
+            .iter()
+            .any(|a| prior.get(a) != planned.get(a));
+        if moved {
+            // A move is no replacement: the certificate is issued at its new place first, then
+            // the old one is soft-deleted (purged if asked), never revoked.
+            let state = self.issue(client, planned).await?;
+            let (old_kv, _) = self.vault(client, prior)?;
+            let old_name = prior.get("name").as_str().unwrap_or_default();
+            old_kv
+                .delete(old_name)
+                .await
+                .map_err(|e| kv_diag("delete the certificate's old copy", e))?;
+            if prior.get("purge_on_destroy").as_bool() == Some(true) {
+                old_kv
+                    .purge(old_name)
+                    .await
+                    .map_err(|e| kv_diag("purge the certificate's old copy", e))?;
+            }
+            return Ok(state);
+        }
         if needs_reissue(prior, planned) {
             return self.issue(client, planned).await;
         }
