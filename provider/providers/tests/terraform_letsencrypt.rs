@@ -359,6 +359,14 @@ async fn wildcard_and_apex_from_pebble_into_key_vault() {
         "key material in logs"
     );
     let first: Value = serde_json::from_str(&lab.ok(&["output", "-json"], 0).await).unwrap();
+    let state_json: Value = serde_json::from_str(&state).unwrap();
+    let chain_pem = state_json["resources"][0]["instances"][0]["attributes"]["certificate_pem"]
+        .as_str()
+        .unwrap();
+    assert!(
+        chain_pem.matches("BEGIN CERTIFICATE").count() >= 2,
+        "the chain, not just the leaf"
+    );
 
     // An apply that died after the merge, before the state was saved: the next create adopts
     // the version instead of ordering again.

@@ -62,6 +62,13 @@ fn ca_advice(e: &instant_acme::Error) -> &'static str {
     }
 }
 
+/// A new Key Vault version and the chain the CA returned (leaf first, PEM).
+#[derive(Debug)]
+pub struct Issued {
+    pub version: CertificateVersion,
+    pub chain_pem: String,
+}
+
 /// Everything one issuance needs.
 #[derive(Debug)]
 pub struct Order<'a> {
@@ -250,7 +257,7 @@ impl Order<'_> {
 
     /// Runs the order and returns the new Key Vault version. TXT records are cleaned up whatever
     /// happens.
-    pub async fn issue(&self) -> Result<CertificateVersion, IssueError> {
+    pub async fn issue(&self) -> Result<Issued, IssueError> {
         let account = self.account().await?;
         let mut published: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let result = self.run(&account, &mut published).await;
@@ -266,7 +273,7 @@ impl Order<'_> {
         &self,
         account: &Account,
         published: &mut BTreeMap<String, Vec<String>>,
-    ) -> Result<CertificateVersion, IssueError> {
+    ) -> Result<Issued, IssueError> {
         let acme = |e: instant_acme::Error| {
             fail(
                 "common_name",
@@ -387,10 +394,15 @@ impl Order<'_> {
                 "the CA returned no certificate",
             ));
         }
-        self.kv
+        let version = self
+            .kv
             .merge(self.certificate_name, &chain)
             .await
-            .map_err(kv_err)
+            .map_err(kv_err)?;
+        Ok(Issued {
+            version,
+            chain_pem: pem,
+        })
     }
 
     async fn publish(&self, record: &str, values: &[String]) -> Result<(), IssueError> {

@@ -286,8 +286,10 @@ impl KeyVaultCert {
                     .unwrap_or(DEFAULT_PROPAGATION_SECS),
             ),
         };
-        let version = order.issue().await.map_err(diag)?;
-        Ok(self.state(planned, &version))
+        let issued = order.issue().await.map_err(diag)?;
+        let mut state = self.state(planned, &issued.version);
+        state.set_attr("certificate_pem", Value::string(issued.chain_pem));
+        Ok(state)
     }
 }
 
@@ -408,7 +410,7 @@ impl Resource<AzureClients> for KeyVaultCert {
                 Attribute::new("issuer", Type::String, Computed, "Issuer distinguished name."),
                 Attribute::new("not_before", Type::String, Computed, "Start of validity (RFC 3339)."),
                 Attribute::new("not_after", Type::String, Computed, "End of validity (RFC 3339)."),
-                Attribute::new("certificate_pem", Type::String, Computed, "The leaf certificate in PEM (public; the key stays in Key Vault)."),
+                Attribute::new("certificate_pem", Type::String, Computed, "The certificate chain in PEM, leaf first, as the CA returned it (the leaf only after an import); public — the key stays in Key Vault."),
             ],
         }
     }
@@ -583,7 +585,17 @@ impl Resource<AzureClients> for KeyVaultCert {
             .map_err(|e| kv_diag("read the certificate", e))?
         {
             None => Ok(None),
-            Some(v) => Ok(Some(self.state(state, &v))),
+            Some(v) => {
+                let mut new = self.state(state, &v);
+                // Key Vault keeps the leaf only; the chain the CA returned stays while the
+                // version is the same.
+                if state.get("version").as_str() == Some(v.version.as_str())
+                    && state.get("certificate_pem").as_str().is_some()
+                {
+                    new.set_attr("certificate_pem", state.get("certificate_pem").clone());
+                }
+                Ok(Some(new))
+            }
         }
     }
 
