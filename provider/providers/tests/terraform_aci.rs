@@ -126,27 +126,33 @@ impl Lab {
     }
 
     /// Terraform with the emulator's ARM_* settings, plus `set`, minus `unset`.
+    /// `program` (Terraform, or a wrapper such as `setsid`) in the work directory, with the
+    /// mirror and the emulator's ARM_* settings.
+    fn command(&self, program: &Path) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.current_dir(self.dir.join("work"))
+            .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("ARM_ENVIRONMENT", "custom")
+            .env("ARM_AUTHORITY_HOST", self.emu.login_url())
+            .env("ARM_RESOURCE_MANAGER_ENDPOINT", self.emu.management_url())
+            .env("ARM_CA_BUNDLE_FILE", self.dir.join("ca.pem"))
+            .env("ARM_TENANT_ID", self.emu.tenant_id())
+            .env("ARM_CLIENT_ID", CLIENT_ID)
+            .env("ARM_CLIENT_SECRET", "s3cret")
+            .env_remove("TF_LOG");
+        cmd
+    }
+
     async fn terraform_with(
         &self,
         args: &[&str],
         set: &[(&str, String)],
         unset: &[&str],
     ) -> Output {
-        let (login, management) = (self.emu.login_url(), self.emu.management_url());
-        let mut cmd = tokio::process::Command::new(&self.tf);
-        cmd.args(args)
-            .current_dir(self.dir.join("work"))
-            .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("ARM_ENVIRONMENT", "custom")
-            .env("ARM_AUTHORITY_HOST", login)
-            .env("ARM_RESOURCE_MANAGER_ENDPOINT", management)
-            .env("ARM_CA_BUNDLE_FILE", self.dir.join("ca.pem"))
-            .env("ARM_TENANT_ID", self.emu.tenant_id())
-            .env("ARM_CLIENT_ID", CLIENT_ID)
-            .env("ARM_CLIENT_SECRET", "s3cret")
-            .env_remove("TF_LOG");
+        let mut cmd = self.command(&self.tf);
+        cmd.args(args);
         for (k, v) in set {
             cmd.env(k, v);
         }
@@ -554,24 +560,14 @@ async fn interrupted_apply_is_cancelled_and_repaired() {
     lab.write_config(&sync_resource("app", "app", &["app-0"]));
     lab.ok(&["init", "-no-color", "-input=false"], 0).await;
     lab.admin("/faults", json!({"operation": "PrivateDns.RecordSets_CreateOrUpdate", "latency_ms": 60000, "times": 1})).await;
-    let (login, management) = (lab.emu.login_url(), lab.emu.management_url());
     // Ctrl-C signals the terminal's whole process group: run Terraform in a group of its own
     // (`setsid`) and signal that. `env --default-signal` undoes an inherited "ignore SIGINT"
     // (background jobs and some CI runners start that way).
-    let child = tokio::process::Command::new("setsid")
+    let child = lab
+        .command(Path::new("setsid"))
         .args(["env", "--default-signal=INT"])
         .arg(&lab.tf)
         .args(["apply", "-auto-approve", "-no-color", "-input=false"])
-        .current_dir(lab.dir.join("work"))
-        .env("TF_CLI_CONFIG_FILE", lab.dir.join("terraform.rc"))
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("ARM_ENVIRONMENT", "custom")
-        .env("ARM_AUTHORITY_HOST", login)
-        .env("ARM_RESOURCE_MANAGER_ENDPOINT", management)
-        .env("ARM_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
-        .env("ARM_TENANT_ID", lab.emu.tenant_id())
-        .env("ARM_CLIENT_ID", CLIENT_ID)
-        .env("ARM_CLIENT_SECRET", "s3cret")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -231,10 +231,11 @@ output "serial" {{ value = letsencrypt_keyvault_cert.wild.serial_number }}
         std::fs::write(self.dir.join("work/main.tf"), config).unwrap();
     }
 
-    async fn ok(&self, args: &[&str], code: i32) -> String {
-        let out: Output = tokio::process::Command::new(&self.tf)
-            .args(args)
-            .current_dir(self.dir.join("work"))
+    /// `program` (Terraform, or a wrapper such as `setsid`) in the work directory, with the
+    /// mirror and the emulator's ARM_* settings.
+    fn command(&self, program: &Path) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.current_dir(self.dir.join("work"))
             .env("TF_CLI_CONFIG_FILE", self.dir.join("terraform.rc"))
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")
@@ -247,10 +248,12 @@ output "serial" {{ value = letsencrypt_keyvault_cert.wild.serial_number }}
             .env("ARM_CA_BUNDLE_FILE", self.dir.join("ca.pem"))
             .env("ARM_TENANT_ID", self.emu.tenant_id())
             .env("ARM_CLIENT_ID", CLIENT_ID)
-            .env("ARM_CLIENT_SECRET", "s3cret")
-            .output()
-            .await
-            .unwrap();
+            .env("ARM_CLIENT_SECRET", "s3cret");
+        cmd
+    }
+
+    async fn ok(&self, args: &[&str], code: i32) -> String {
+        let out: Output = self.command(&self.tf).args(args).output().await.unwrap();
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -671,20 +674,10 @@ async fn killed_mid_order_then_repaired() {
         json!({"operation": "KeyVault.CreateCertificate", "latency_ms": 60000, "times": 1}),
     )
     .await;
-    let child = tokio::process::Command::new("setsid")
+    let child = lab
+        .command(Path::new("setsid"))
         .arg(&lab.tf)
         .args(["apply", "-auto-approve", "-no-color", "-input=false"])
-        .current_dir(lab.dir.join("work"))
-        .env("TF_CLI_CONFIG_FILE", lab.dir.join("terraform.rc"))
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("ARM_ENVIRONMENT", "custom")
-        .env("ARM_AUTHORITY_HOST", lab.emu.login_url())
-        .env("ARM_RESOURCE_MANAGER_ENDPOINT", lab.emu.management_url())
-        .env("ARM_KEY_VAULT_DNS_SUFFIX", lab.emu.keyvault_suffix())
-        .env("ARM_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
-        .env("ARM_TENANT_ID", lab.emu.tenant_id())
-        .env("ARM_CLIENT_ID", CLIENT_ID)
-        .env("ARM_CLIENT_SECRET", "s3cret")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
