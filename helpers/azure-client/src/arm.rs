@@ -374,6 +374,19 @@ impl ArmClient {
         Ok((status != StatusCode::NOT_FOUND).then_some(body))
     }
 
+    /// GET of one object, decoded with `parse`; `None` when it does not exist.
+    async fn get_as<T>(
+        &self,
+        url: &str,
+        parse: fn(&Value) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<T>, ArmError> {
+        match self.get(url).await? {
+            None => Ok(None),
+            Some(v) => parse(&v).map(Some).ok_or_else(|| Self::decode_err(what)),
+        }
+    }
+
     /// Follows `nextLink` pages.
     async fn list(&self, first: String) -> Result<Vec<Value>, ArmError> {
         let mut out = Vec::new();
@@ -429,12 +442,7 @@ impl ArmClient {
         name: &str,
     ) -> Result<Option<ARecordSet>, ArmError> {
         let url = self.url(&format!("{zone_id}/A/{name}"), PRIVATE_DNS_API_VERSION);
-        match self.get(&url).await? {
-            None => Ok(None),
-            Some(v) => parse_a_record(&v)
-                .map(Some)
-                .ok_or_else(|| Self::decode_err(zone_id)),
-        }
+        self.get_as(&url, parse_a_record, zone_id).await
     }
 
     /// Creates or replaces an A record set; `precondition` guards against lost updates.
@@ -498,12 +506,7 @@ impl ArmClient {
         name: &str,
     ) -> Result<Option<TxtRecordSet>, ArmError> {
         let url = self.url(&format!("{zone_id}/TXT/{name}"), DNS_API_VERSION);
-        match self.get(&url).await? {
-            None => Ok(None),
-            Some(v) => parse_txt(&v)
-                .map(Some)
-                .ok_or_else(|| Self::decode_err(zone_id)),
-        }
+        self.get_as(&url, parse_txt, zone_id).await
     }
 
     /// Creates or replaces a TXT record set, one TXT record per value (values over 255
@@ -549,15 +552,12 @@ impl ArmClient {
     }
 
     pub async fn get_container_group(&self, id: &str) -> Result<Option<ContainerGroup>, ArmError> {
-        match self
-            .get(&self.url(id, CONTAINER_INSTANCE_API_VERSION))
-            .await?
-        {
-            None => Ok(None),
-            Some(v) => parse_group(&v)
-                .map(Some)
-                .ok_or_else(|| Self::decode_err(id)),
-        }
+        self.get_as(
+            &self.url(id, CONTAINER_INSTANCE_API_VERSION),
+            parse_group,
+            id,
+        )
+        .await
     }
 
     /// Every container group of a resource group (LIST: one call per page).
