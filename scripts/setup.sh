@@ -17,8 +17,9 @@ TF_VERSION=1.0.3
 
 # pebble: ACME test server; protobuf-compiler: protoc for the provider's gRPC code; dnsutils: dig (demo); python3-venv: the Terraform venv;
 # openssl: pebble's TLS files (demo, bench); procps: kill (tests signal processes);
-# gcc, libc6-dev: linker and C compiler for rustc and ring; make: the Makefile.
-APT_PACKAGES=(pebble protobuf-compiler dnsutils curl jq ca-certificates openssl procps python3-venv gcc libc6-dev make)
+# gcc, libc6-dev: linker and C compiler for rustc and ring; make: the Makefile;
+# nginx: the TLS sidecar the agent feeds (tests run Debian's nginx with our configuration).
+APT_PACKAGES=(pebble protobuf-compiler dnsutils curl jq ca-certificates openssl procps python3-venv gcc libc6-dev make nginx)
 
 export CHECKPOINT_DISABLE=1 # terraform: no version check over the network
 

@@ -37,7 +37,7 @@ use azure_security_keyvault_certificates::models::{
     UpdateCertificatePropertiesParameters, X509CertificateProperties,
 };
 use azure_security_keyvault_certificates::{CertificateClient, CertificateClientOptions};
-use azure_security_keyvault_secrets::models::SetSecretParameters;
+use azure_security_keyvault_secrets::models::{SecretClientGetSecretOptions, SetSecretParameters};
 use azure_security_keyvault_secrets::{SecretClient, SecretClientOptions};
 use futures::{StreamExt as _, TryStreamExt as _};
 use sha1::{Digest as _, Sha1};
@@ -261,6 +261,22 @@ pub struct CertificateRequest {
     pub tags: BTreeMap<String, String>,
     /// Whether the private key may be read through the secret (what App Gateway and nginx need).
     pub exportable: bool,
+}
+
+/// A secret's value and content type. `Debug` leaves the value out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue {
+    pub value: String,
+    pub content_type: Option<String>,
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretValue")
+            .field("value", &"<redacted>")
+            .field("content_type", &self.content_type)
+            .finish()
+    }
 }
 
 /// One certificate version.
@@ -866,6 +882,34 @@ impl KeyVault {
                 secret.value.map(Some).ok_or_else(|| {
                     KeyVaultError::unexpected("get secret", "no value in the answer")
                 })
+            }
+        }
+    }
+
+    /// Secret `name` at `version` (latest when `None`) with its content type; `None` if it does
+    /// not exist. For a certificate this is its private key and chain ([`SecretContentType`]).
+    pub async fn get_secret_value(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<Option<SecretValue>, KeyVaultError> {
+        tracing::debug!(vault = %self.vault_url, name, version, "Key Vault: get secret value");
+        let options = SecretClientGetSecretOptions {
+            secret_version: version.map(str::to_string),
+            ..Default::default()
+        };
+        let r = self.secrets.get_secret(name, Some(options)).await;
+        match optional(r.map_err(KeyVaultError::from))? {
+            None => Ok(None),
+            Some(rsp) => {
+                let secret = rsp.into_model()?;
+                let value = secret.value.ok_or_else(|| {
+                    KeyVaultError::unexpected("get secret", "no value in the answer")
+                })?;
+                Ok(Some(SecretValue {
+                    value,
+                    content_type: secret.content_type,
+                }))
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod arm;
 pub mod cloud;
 pub mod credentials;
 mod error;
+pub mod ids;
 pub mod keyvault;
 pub mod resolver;
 pub mod transport;
@@ -28,7 +29,7 @@ pub use credentials::{
 pub use error::{Error, Result};
 pub use keyvault::{
     CertificateRequest, CertificateVersion, KeyVault, KeyVaultError, OperationStatus,
-    PendingOperation, SecretContentType,
+    PendingOperation, SecretContentType, SecretValue,
 };
 pub use resolver::LocalhostResolver;
 pub use transport::{HttpTransport, HttpTransportBuilder};

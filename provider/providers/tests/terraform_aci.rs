@@ -781,3 +781,172 @@ async fn both_providers_in_one_configuration() {
         .await;
     assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
 }
+
+/// The agent binary of `helpers/agent` (built by the same workspace test run; built here when
+/// only this package is under test).
+fn agent_binary() -> PathBuf {
+    let provider = Path::new(env!("CARGO_BIN_EXE_terraform-provider-aci"));
+    let agent = provider.with_file_name("acilab-agent");
+    if !agent.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-p", "acilab-agent", "--bin", "acilab-agent"])
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build acilab-agent");
+    }
+    agent
+}
+
+/// The agent sidecars and `aci_private_dns_sync` manage one record together (same owner): both
+/// converge to the groups' real IPs, Terraform sees no drift after the agent repaired a
+/// restart, and a Terraform update keeps the agents' claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_and_resource_share_a_record_without_fighting() {
+    const MI_CLIENT: &str = "31111111-1111-1111-1111-111111111111";
+    const MI_OID: &str = "41111111-1111-1111-1111-111111111111";
+    let lab = Lab::new(terraforms().remove(0)).await;
+    let seed: Seed = serde_json::from_value(json!({
+        "managed_identities": [{"client_id": MI_CLIENT, "principal_id": MI_OID, "resource_id": format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/agent", rg())}],
+        "role_assignments": [
+            {"principal_id": MI_OID, "role": "Private DNS Zone Contributor", "scope": zone_id()},
+            {"principal_id": MI_OID, "role": "Reader", "scope": rg()}
+        ]
+    }))
+    .unwrap();
+    lab.emu.seed_missing(seed).unwrap();
+    let config = |ttl: u32| {
+        format!(
+            "resource \"aci_private_dns_sync\" \"app\" {{\n  private_dns_zone_id = \"{}\"\n  name = \"app\"\n  container_group_ids = [\"{}\", \"{}\"]\n  owner = \"shared-owner\"\n  ttl = {ttl}\n}}\n",
+            zone_id(),
+            group_id("app-0"),
+            group_id("app-1")
+        )
+    };
+    lab.write_config(&config(10));
+    lab.ok(&["init", "-no-color", "-input=false"], 0).await;
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+
+    let (endpoint, header) = lab.emu.identity_endpoint();
+    let agent = |group: &str| {
+        tokio::process::Command::new(agent_binary())
+            .env_clear()
+            .env("IDENTITY_ENDPOINT", &endpoint)
+            .env("IDENTITY_HEADER", &header)
+            .env("AZURE_CLIENT_ID", MI_CLIENT)
+            .env("AZURE_AUTHORITY_HOST", lab.emu.login_url())
+            .env("ACILAB_RESOURCE_MANAGER_ENDPOINT", lab.emu.management_url())
+            .env(
+                "ACILAB_RESOURCE_MANAGER_AUDIENCE",
+                format!("https://management.{}/", lab.emu.domain()),
+            )
+            .env("ACILAB_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
+            .env("ACILAB_CONTAINER_GROUP_ID", group_id(group))
+            .env("ACILAB_DNS_ZONE_ID", zone_id())
+            .env("ACILAB_DNS_RECORD_NAME", "app")
+            .env("ACILAB_DNS_OWNER", "shared-owner")
+            .env("ACILAB_INTERVAL_SECONDS", "1")
+            .env("ACILAB_HEALTH_ADDR", "off")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let mut a0 = agent("app-0");
+    let mut a1 = agent("app-1");
+    let until = |what: &'static str, want: Vec<&'static str>| {
+        let lab = &lab;
+        async move {
+            let start = std::time::Instant::now();
+            loop {
+                let ips = lab.record_ips("app").await.unwrap_or_default();
+                if ips == want {
+                    return;
+                }
+                assert!(
+                    start.elapsed().as_secs() < 15,
+                    "{what}: record holds {ips:?}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    // The agents add their claims to the record Terraform created (same owner).
+    let claims = || async {
+        let (_, rec) = lab
+            .arm(reqwest::Method::GET, &format!("{}/A/app", zone_id()), None)
+            .await;
+        rec["properties"]["metadata"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with("acilab_ip_"))
+            .count()
+    };
+    let start = std::time::Instant::now();
+    while claims().await < 2 {
+        assert!(
+            start.elapsed().as_secs() < 15,
+            "agents did not claim their IPs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // A restart: the agent repairs the record; Terraform then sees nothing to do.
+    lab.admin(
+        "/container-groups/restart",
+        json!({"id": group_id("app-0")}),
+    )
+    .await;
+    until("agent repairs the restart", vec!["10.0.1.14", "10.0.1.5"]).await;
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+
+    // Terraform updates the record (new TTL): the agents' claims survive, IPs stay right.
+    lab.write_config(&config(30));
+    lab.ok(&["apply", "-auto-approve", "-no-color", "-input=false"], 0)
+        .await;
+    assert_eq!(claims().await, 2);
+    assert_eq!(
+        lab.record_ips("app").await.unwrap(),
+        ["10.0.1.14", "10.0.1.5"]
+    );
+
+    // Both groups stop: each withdraws its IP, the last one deletes the record.
+    for a in [&mut a0, &mut a1] {
+        let pid = a.id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = tokio::time::timeout(std::time::Duration::from_secs(15), a.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(status.success());
+    }
+    assert!(lab.record_ips("app").await.is_none());
+    // Terraform notices and would recreate it; destroy is clean.
+    lab.ok(
+        &["plan", "-detailed-exitcode", "-no-color", "-input=false"],
+        2,
+    )
+    .await;
+    lab.ok(
+        &["destroy", "-auto-approve", "-no-color", "-input=false"],
+        0,
+    )
+    .await;
+}

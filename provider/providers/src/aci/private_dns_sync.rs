@@ -22,62 +22,10 @@ const CONFLICT_RETRIES: usize = 5;
 #[derive(Debug)]
 pub struct PrivateDnsSync;
 
-/// A Private DNS zone id, split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZoneId {
-    pub id: String,
-    pub zone: String,
-}
-
-pub fn parse_zone_id(id: &str) -> Option<ZoneId> {
-    let parts: Vec<&str> = id.trim_end_matches('/').split('/').collect();
-    match parts.as_slice() {
-        ["", s, _, r, _, p, ns, t, zone]
-            if s.eq_ignore_ascii_case("subscriptions")
-                && r.eq_ignore_ascii_case("resourceGroups")
-                && p.eq_ignore_ascii_case("providers")
-                && ns.eq_ignore_ascii_case("Microsoft.Network")
-                && t.eq_ignore_ascii_case("privateDnsZones")
-                && !zone.is_empty() =>
-        {
-            Some(ZoneId {
-                id: parts.join("/"),
-                zone: zone.to_ascii_lowercase(),
-            })
-        }
-        _ => None,
-    }
-}
-
-/// `/subscriptions/<s>/resourceGroups/<rg>` of a container group id.
-pub fn group_resource_group(id: &str) -> Option<String> {
-    let parts: Vec<&str> = id.trim_end_matches('/').split('/').collect();
-    match parts.as_slice() {
-        ["", s, sub, r, rg, p, ns, t, name]
-            if s.eq_ignore_ascii_case("subscriptions")
-                && r.eq_ignore_ascii_case("resourceGroups")
-                && p.eq_ignore_ascii_case("providers")
-                && ns.eq_ignore_ascii_case("Microsoft.ContainerInstance")
-                && t.eq_ignore_ascii_case("containerGroups")
-                && !name.is_empty() =>
-        {
-            Some(format!("/subscriptions/{sub}/resourceGroups/{rg}"))
-        }
-        _ => None,
-    }
-}
-
-fn valid_record_name(name: &str) -> bool {
-    name == "@"
-        || (!name.is_empty()
-            && name.len() <= 253
-            && name.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && l.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            }))
-}
+pub use azure_client::ids::{
+    PrivateZoneId as ZoneId, container_group_resource_group as group_resource_group,
+    parse_private_zone_id as parse_zone_id, valid_record_name,
+};
 
 fn arm_diag(attr: &str, what: &str, e: &ArmError) -> Diagnostics {
     Diagnostic::error(format!("Azure refused to {what}"), e.to_string())
@@ -511,31 +459,5 @@ impl Resource<AciClient> for PrivateDnsSync {
             })
             .unwrap_or_default();
         Ok(state_of(&record, &zone, &owner, groups))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_parse() {
-        let z = parse_zone_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateDnsZones/Acilab.Internal").expect("zone");
-        assert_eq!(z.zone, "acilab.internal");
-        assert!(
-            parse_zone_id(
-                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/dnsZones/x"
-            )
-            .is_none()
-        );
-        assert_eq!(
-            group_resource_group("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerInstance/containerGroups/app").as_deref(),
-            Some("/subscriptions/s/resourceGroups/rg")
-        );
-        assert!(group_resource_group("/subscriptions/s/resourceGroups/rg").is_none());
-        assert!(valid_record_name("app") && valid_record_name("@") && valid_record_name("a.b"));
-        assert!(
-            !valid_record_name("bad name") && !valid_record_name("") && !valid_record_name("a..b")
-        );
     }
 }
