@@ -343,3 +343,37 @@ async fn malformed_configuration_exits_with_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown argument \"--bogus\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_with_a_federated_token_file() {
+    let lab = Lab::start("federated").await;
+    // A workload-identity style token in a file, trusted through a federated credential.
+    let subject = "system:serviceaccount:acilab:agent";
+    let issued = lab.admin("oidc-token", json!({"subject": subject})).await;
+    lab.admin(
+        "seed",
+        json!({"principals": [{"client_id": APP_ID, "object_id": APP_OID, "federated_credentials": [{"issuer": issued["issuer"], "subject": subject}]}]}),
+    )
+    .await;
+    let token_file = lab.dir.join("token");
+    std::fs::write(&token_file, issued["value"].as_str().unwrap()).unwrap();
+    let mut env = lab.agent_env("app-1");
+    env.remove("IDENTITY_ENDPOINT");
+    env.remove("IDENTITY_HEADER");
+    env.insert("AZURE_CLIENT_ID".into(), APP_ID.into());
+    env.insert("AZURE_TENANT_ID".into(), lab.emu.tenant_id().into());
+    env.insert(
+        "AZURE_FEDERATED_TOKEN_FILE".into(),
+        token_file.to_str().unwrap().into(),
+    );
+    let mut agent = AgentProcess::start(&env, &["--once"]);
+    assert_eq!(
+        agent.wait(Duration::from_secs(30)).await,
+        0,
+        "{:?}",
+        agent.logs()
+    );
+    assert_eq!(lab.ips().await, ["10.0.1.5"]);
+    assert!(agent.logged("federated token file"));
+    assert!(lab.counter("Entra.Token") >= 1);
+}
