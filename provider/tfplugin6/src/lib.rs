@@ -35,7 +35,7 @@ pub mod proto {
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use plugin::{
-    MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, ServeError, serve, socket_path_from_handshake,
+    MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, ServeError, serve, serve_grpc, socket_path_from_handshake,
 };
 pub use resource::{Provider, Resource};
 pub use schema::{Attribute, Mode, Schema};

@@ -55,6 +55,12 @@ pub enum ServeError {
 /// Serves `provider` to the Terraform process that started this one. Returns after Terraform
 /// called Shutdown, with the socket directory removed.
 pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
+    serve_grpc(ProviderService::new(provider)).await
+}
+
+/// Like [`serve`] for a hand-written implementation of the protocol's gRPC service (test
+/// tooling that needs the raw protocol, such as a schema-only stand-in provider).
+pub async fn serve_grpc<S: pb::provider_server::Provider>(service: S) -> Result<(), ServeError> {
     if std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
         return Err(ServeError::NotAPlugin);
     }
@@ -100,9 +106,7 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
     };
     let incoming = accept_tls(listener, tokio_rustls::TlsAcceptor::from(tls));
     tonic::transport::Server::builder()
-        .add_service(pb::provider_server::ProviderServer::new(
-            ProviderService::new(provider),
-        ))
+        .add_service(pb::provider_server::ProviderServer::new(service))
         .add_service(ctl::grpc_controller_server::GrpcControllerServer::new(
             controller,
         ))

@@ -29,6 +29,33 @@ impl Type {
         Self::Map(Box::new(t))
     }
 
+    /// Parses cty's JSON type notation (`"string"`, `["list", "string"]`, `["object", {…}]`).
+    /// `None` for types this model lacks (tuples, `dynamic`, optional object attributes).
+    pub fn from_json(v: &serde_json::Value) -> Option<Self> {
+        use serde_json::Value as J;
+        match v {
+            J::String(s) => match s.as_str() {
+                "string" => Some(Self::String),
+                "number" => Some(Self::Number),
+                "bool" => Some(Self::Bool),
+                _ => None,
+            },
+            J::Array(a) => match (a.first().and_then(J::as_str), a.get(1), a.len()) {
+                (Some("list"), Some(t), 2) => Some(Self::list(Self::from_json(t)?)),
+                (Some("set"), Some(t), 2) => Some(Self::set(Self::from_json(t)?)),
+                (Some("map"), Some(t), 2) => Some(Self::map(Self::from_json(t)?)),
+                (Some("object"), Some(J::Object(attrs)), 2) => Some(Self::Object(
+                    attrs
+                        .iter()
+                        .map(|(k, t)| Some((k.clone(), Self::from_json(t)?)))
+                        .collect::<Option<_>>()?,
+                )),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// cty's JSON type notation, as the schema's `type` bytes carry it.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
@@ -431,6 +458,25 @@ fn from_json_at(j: &serde_json::Value, ty: &Type, path: &str) -> Result<Value, V
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn type_json_round_trips() {
+        let t = Type::Object(
+            [
+                ("a".to_string(), Type::list(Type::String)),
+                ("b".to_string(), Type::map(Type::set(Type::Number))),
+                ("c".to_string(), Type::Bool),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        assert_eq!(Type::from_json(&t.to_json()), Some(t));
+        assert_eq!(Type::from_json(&serde_json::json!("dynamic")), None);
+        assert_eq!(
+            Type::from_json(&serde_json::json!(["tuple", ["string"]])),
+            None
+        );
+    }
+
     use super::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
