@@ -258,8 +258,71 @@ fn placeholder(name: &str, t: &Type) -> Value {
     }
 }
 
+/// Resource type segments of the data sources whose ids configurations commonly parse.
+const ID_TYPES: &[(&str, &str)] = &[
+    ("azurerm_dns_zone", "Microsoft.Network/dnsZones"),
+    (
+        "azurerm_private_dns_zone",
+        "Microsoft.Network/privateDnsZones",
+    ),
+    ("azurerm_key_vault", "Microsoft.KeyVault/vaults"),
+    (
+        "azurerm_virtual_network",
+        "Microsoft.Network/virtualNetworks",
+    ),
+    (
+        "azurerm_user_assigned_identity",
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+    ),
+    (
+        "azurerm_container_registry",
+        "Microsoft.ContainerRegistry/registries",
+    ),
+    (
+        "azurerm_log_analytics_workspace",
+        "Microsoft.OperationalInsights/workspaces",
+    ),
+];
+
+const ZERO_SUBSCRIPTION: &str = "/subscriptions/00000000-0000-0000-0000-000000000000";
+
+/// A resource id of the shape Azure would give the data source's object, from its `name`
+/// and `resource_group_name` when it has them.
+fn placeholder_id(type_name: &str, fields: &BTreeMap<String, Value>) -> String {
+    let name = fields
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("standin");
+    let rg = fields
+        .get("resource_group_name")
+        .and_then(Value::as_str)
+        .unwrap_or("standin");
+    match type_name {
+        "azurerm_resource_group" => format!("{ZERO_SUBSCRIPTION}/resourceGroups/{name}"),
+        "azurerm_client_config" | "azurerm_subscription" => ZERO_SUBSCRIPTION.to_string(),
+        t => {
+            let kind = ID_TYPES
+                .iter()
+                .find(|(n, _)| *n == t)
+                .map_or("Microsoft.Standin/objects", |(_, k)| k);
+            format!("{ZERO_SUBSCRIPTION}/resourceGroups/{rg}/providers/{kind}/{name}")
+        }
+    }
+}
+
 /// A data source's answer: the configuration with every computed attribute it left null
-/// filled with a placeholder (`id` included).
+/// filled with a placeholder; `id` has the shape of the object's Azure resource id.
+pub fn read_data_source_of(type_name: &str, block: &J, config: &mut Value) {
+    if let Value::Object(fields) = config
+        && matches!(fields.get("id"), Some(Value::Null))
+    {
+        let id = placeholder_id(type_name, fields);
+        fields.insert("id".into(), Value::string(id));
+    }
+    read_data_source(block, config);
+}
+
+/// Fills computed nulls with placeholders (`id` too, generically).
 pub fn read_data_source(block: &J, config: &mut Value) {
     let Value::Object(fields) = config else {
         return;
@@ -373,12 +436,15 @@ mod tests {
             .into_iter()
             .collect(),
         );
-        read_data_source(&block(), &mut d);
+        read_data_source_of("azurerm_dns_zone", &block(), &mut d);
         assert_eq!(
             d.get("tenant_id"),
             &Value::string("00000000-0000-0000-0000-000000000000")
         );
         assert_eq!(d.get("sku"), &Value::string("standin"));
-        assert!(d.get("id").as_str().unwrap().starts_with("/subscriptions/"));
+        assert_eq!(
+            d.get("id").as_str().unwrap(),
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/standin/providers/Microsoft.Network/dnsZones/x"
+        );
     }
 }

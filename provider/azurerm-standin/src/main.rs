@@ -252,7 +252,7 @@ impl pb::provider_server::Provider for StandIn {
         let r = req.into_inner();
         let result = self.data_source(&r.type_name).and_then(|schema| {
             transform(schema, r.config.as_ref(), |block, v| {
-                azurerm_standin::read_data_source(block, v)
+                azurerm_standin::read_data_source_of(&r.type_name, block, v)
             })
         });
         Ok(Response::new(match result {

@@ -159,10 +159,12 @@ impl Value {
     pub fn string(s: impl Into<String>) -> Self {
         Self::String(s.into())
     }
-    /// A set from elements, canonically ordered and de-duplicated.
+    /// A set from elements, canonically ordered and de-duplicated. Elements that are not
+    /// wholly known are never merged: in cty two unknown elements may still turn out
+    /// different, so a set of two unknowns keeps both.
     pub fn set_of(mut items: Vec<Value>) -> Self {
         items.sort_by_key(canonical_key);
-        items.dedup();
+        items.dedup_by(|a, b| a == b && a.is_wholly_known());
         Self::Set(items)
     }
 }
@@ -458,6 +460,17 @@ fn from_json_at(j: &serde_json::Value, ty: &Type, path: &str) -> Result<Value, V
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sets_keep_unknown_elements_apart() {
+        let s = Value::set_of(vec![
+            Value::Unknown,
+            Value::string("a"),
+            Value::Unknown,
+            Value::string("a"),
+        ]);
+        assert_eq!(s.elements().len(), 3, "{s:?}");
+    }
+
     #[test]
     fn type_json_round_trips() {
         let t = Type::Object(
