@@ -1,5 +1,8 @@
 //! Entra ID token endpoint: `POST /{tenant}/oauth2/v2.0/token`, client-credentials grant with a
-//! client secret or a client assertion (federated credential, e.g. GitHub Actions OIDC).
+//! client secret or a client assertion (federated credential, e.g. GitHub Actions OIDC); and the
+//! tenant's OpenID Connect discovery document `GET /{tenant}/v2.0/.well-known/openid-configuration`
+//! that MSAL-based clients (the Azure CLI, azure-identity for Python) read before the token
+//! request, with the `jwks_uri` it names.
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -72,6 +75,24 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let tenant = match (&req.method, segs.as_slice()) {
         (&Method::POST, [tenant, "oauth2", "v2.0", "token"]) => tenant.to_string(),
+        (&Method::GET, [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            return discovery(
+                inner,
+                req,
+                tenant,
+                "Entra.OpenIdConfiguration",
+                openid_configuration,
+            )
+            .await;
+        }
+        (&Method::GET, [tenant, "discovery", "v2.0", "keys"]) => {
+            return discovery(inner, req, tenant, "Entra.DiscoveryKeys", |_, _| {
+                // The emulator signs its tokens with HS256 (a shared secret), so it publishes no
+                // public keys: an empty JWK Set, in the shape Entra serves (`{"keys": [...]}`).
+                json!({"keys": []})
+            })
+            .await;
+        }
         _ => {
             return ApiError::oauth(
                 StatusCode::NOT_FOUND,
@@ -97,6 +118,74 @@ pub async fn handle(inner: &Inner, req: &Req) -> Response {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
+}
+
+/// Serves a discovery document of the emulated tenant (GET, no authentication, like Entra).
+async fn discovery(
+    inner: &Inner,
+    req: &Req,
+    tenant: &str,
+    operation: &str,
+    body: impl FnOnce(&Inner, &str) -> serde_json::Value,
+) -> Response {
+    if let Err(e) =
+        faults::observe(inner, "login", operation, "GET", &req.path(), Flavor::OAuth).await
+    {
+        return e.into_response();
+    }
+    if !tenant.eq_ignore_ascii_case(&inner.config.tenant_id) {
+        return ApiError::oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            format!(
+                "AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
+        )
+        .into_response();
+    }
+    let mut resp = json(StatusCode::OK, body(inner, &inner.config.tenant_id));
+    // Entra lets clients cache discovery documents for a day.
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("max-age=86400, private"),
+    );
+    resp
+}
+
+/// The v2.0 OpenID Connect discovery document of a tenant, field for field as Entra serves it
+/// for a tenant id, with the emulator's login host in place of `login.microsoftonline.com`.
+/// Microsoft Graph is not emulated, so its host names stay those of the public cloud.
+fn openid_configuration(inner: &Inner, tenant: &str) -> serde_json::Value {
+    let base = format!("{}/{tenant}", inner.login_url());
+    json!({
+        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": format!("{base}/v2.0"),
+        "request_uri_parameter_supported": false,
+        "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+        "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+        "http_logout_supported": true,
+        "frontchannel_logout_supported": true,
+        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+        "claims_supported": [
+            "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
+            "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
+            "name", "tid", "ver", "at_hash", "c_hash", "email"
+        ],
+        "kerberos_endpoint": format!("{base}/kerberos"),
+        "tenant_region_scope": "WW",
+        "cloud_instance_name": inner.config.domain,
+        "cloud_graph_host_name": "graph.windows.net",
+        "msgraph_host": "graph.microsoft.com",
+        "rbac_url": "https://pas.windows.net",
+    })
 }
 
 fn token(inner: &Inner, req: &Req, tenant: &str) -> Result<Response, ApiError> {
