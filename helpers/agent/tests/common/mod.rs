@@ -264,6 +264,7 @@ impl Drop for Lab {
 pub struct AgentProcess {
     pub child: Child,
     pub logs: Arc<Mutex<Vec<String>>>,
+    reader: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl AgentProcess {
@@ -282,13 +283,17 @@ impl AgentProcess {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink = logs.clone();
         let stderr = child.stderr.take().unwrap();
-        tokio::spawn(async move {
+        let reader = tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 sink.lock().unwrap().push(line);
             }
         });
-        Self { child, logs }
+        Self {
+            child,
+            logs,
+            reader: Some(reader),
+        }
     }
 
     pub fn logs(&self) -> Vec<String> {
@@ -319,7 +324,7 @@ impl AgentProcess {
         assert!(ok, "kill -{sig} {pid}");
     }
 
-    /// Waits for the process to exit; its exit code.
+    /// Waits for the process to exit and its log to be read; its exit code.
     pub async fn wait(&mut self, limit: Duration) -> i32 {
         let status = tokio::time::timeout(limit, self.child.wait())
             .await
@@ -330,6 +335,10 @@ impl AgentProcess {
                 )
             })
             .unwrap();
+        // The last lines may still be in the pipe: read to its end.
+        if let Some(reader) = self.reader.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
+        }
         status.code().unwrap_or(-1)
     }
 }
