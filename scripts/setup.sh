@@ -115,6 +115,20 @@ while IFS= read -r t; do
 	other_tf+=("$t (${v#Terraform })")
 done < <(type -ap terraform | awk '!seen[$0]++')
 
+# --- 2b. checkov from PyPI (static analysis of terraform/ and examples/) ----------
+CHECKOV_VERSION=3.3.30
+CHECKOV_VENV=$TOOLS/checkov-venv
+checkov_summary="present"
+if [ "$("$CHECKOV_VENV/bin/checkov" --version 2>/dev/null || true)" != "$CHECKOV_VERSION" ]; then
+	log "pip install checkov==$CHECKOV_VERSION (into ${CHECKOV_VENV#"$ROOT"/}; a minute or two)"
+	rm -rf "$CHECKOV_VENV"
+	python3 -m venv "$CHECKOV_VENV" || die "python3 -m venv failed (is python3-venv installed?)"
+	"$CHECKOV_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+		"checkov==$CHECKOV_VERSION" || die "pip install checkov==$CHECKOV_VERSION failed"
+	checkov_summary="installed"
+fi
+ln -sfn ../checkov-venv/bin/checkov "$TOOLS/bin/checkov"
+
 # --- 3. Rust --------------------------------------------------------------------
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
 	export PATH="$HOME/.cargo/bin:$PATH"
@@ -149,4 +163,5 @@ if [ ${#other_tf[@]} -gt 0 ]; then
 else
 	log "terraform on PATH: none (tests use $TF_VERSION only)"
 fi
+log "checkov $CHECKOV_VERSION: .tools/bin/checkov ($checkov_summary)"
 log "rust: rustc $rustc_version, cargo-nextest $nextest_version"

@@ -19,7 +19,7 @@ finish() {
 	local rc=$?
 	local took=$((SECONDS - start))
 	if [ "$rc" -eq 0 ]; then
-		printf '\ntest: OK: fmt, clippy and tests passed (%ss)\n' "$took"
+		printf '\ntest: OK: fmt, checkov, clippy and tests passed (%ss)\n' "$took"
 	else
 		printf '\ntest: FAILED in step "%s" (exit %s, %ss)\n' "$step" "$rc" "$took" >&2
 	fi
@@ -34,7 +34,12 @@ run() {
 }
 
 run "cargo fmt --check" cargo fmt --all -- --check
-run "terraform fmt -check" .tools/bin/terraform-1.0.3 fmt -check -recursive examples
+for dir in terraform examples; do
+	run "terraform fmt -check $dir" .tools/bin/terraform-1.0.3 fmt -check -recursive "$dir"
+done
+# Zero failed checks; every skip is a `#checkov:skip=...:reason` next to its resource.
+run "checkov" .tools/bin/checkov --quiet --compact --skip-download --framework terraform \
+	-d terraform -d examples
 run "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
 	run "cargo nextest run" cargo nextest run --workspace --locked --no-fail-fast

@@ -55,31 +55,26 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Our shipped template, filled in as the nginx image's envsubst would, inside a minimal main
-/// configuration for an nginx that runs from `prefix`.
+/// The nginx configuration the app-container-group module mounts into the group, rendered
+/// as its `templatefile` call does, for an nginx that runs from `prefix`.
 fn nginx_conf(prefix: &Path, cert_dir: &Path, tls: u16, web: u16, api: u16) -> PathBuf {
-    let template = include_str!("../nginx/default.conf.template");
-    let site = template
-        .replace("${ACILAB_TLS_PORT}", &tls.to_string())
-        .replace("${ACILAB_CERT_DIR}", cert_dir.to_str().unwrap())
-        .replace("${ACILAB_WEB_UPSTREAM}", &format!("127.0.0.1:{web}"))
-        .replace("${ACILAB_API_UPSTREAM}", &format!("127.0.0.1:{api}"));
-    assert!(!site.contains("${"), "unfilled template variable:\n{site}");
-    std::fs::create_dir_all(prefix.join("tmp")).unwrap();
-    std::fs::write(prefix.join("site.conf"), site).unwrap();
-    let p = prefix.display();
-    // Workers must read the 0600 file like the agent's user; as root here, stay root.
-    let user = if std::process::id() > 0 && is_root() {
-        "user root;"
-    } else {
-        ""
-    };
-    let main = format!(
-        "{user}\nworker_processes 1;\npid {p}/nginx.pid;\nerror_log {p}/error.log warn;\nevents {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path {p}/tmp/body;\n  proxy_temp_path {p}/tmp/proxy;\n  fastcgi_temp_path {p}/tmp/fastcgi;\n  uwsgi_temp_path {p}/tmp/uwsgi;\n  scgi_temp_path {p}/tmp/scgi;\n  include {p}/site.conf;\n}}\n"
-    );
-    let conf = prefix.join("nginx.conf");
-    std::fs::write(&conf, main).unwrap();
-    conf
+    let template =
+        include_str!("../../../terraform/modules/app-container-group/templates/nginx.conf.tftpl");
+    // Workers must read the 0600 file as the agent's user does; as root here, that is root.
+    // (Without root, nginx ignores `user` and runs workers as the caller.)
+    let user = if is_root() { "root" } else { "nobody" };
+    let conf = template
+        .replace("${worker_user}", user)
+        .replace("${run_dir}", prefix.to_str().unwrap())
+        .replace("${cert_dir}", cert_dir.to_str().unwrap())
+        .replace("${tls_port}", &tls.to_string())
+        .replace("${web_port}", &web.to_string())
+        .replace("${api_port}", &api.to_string());
+    assert!(!conf.contains("${"), "unfilled template variable:\n{conf}");
+    std::fs::create_dir_all(prefix).unwrap();
+    let path = prefix.join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
+    path
 }
 
 fn is_root() -> bool {
@@ -236,8 +231,8 @@ async fn renewed_certificate_reaches_nginx_without_a_restart() {
             .arg(&prefix)
             .arg("-c")
             .arg(&conf)
-            .args(["-g", "daemon off;"])
             .stdin(Stdio::null())
+            .stdout(Stdio::null())
             .spawn()
             .unwrap(),
     );
