@@ -631,6 +631,66 @@ fn documented(readme: &str, heading: &str) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
+/// `(kind, name, body)` of every top-level `variable`/`output` block in a directory's .tf files
+/// (terraform fmt puts the closing brace of a top-level block alone in column 0).
+fn blocks(dir: &Path) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "tf") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut current: Option<(String, String, String)> = None;
+        for line in text.lines() {
+            if let Some((kind, name, body)) = current.as_mut() {
+                if line == "}" {
+                    out.push((kind.clone(), name.clone(), std::mem::take(body)));
+                    current = None;
+                } else {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                continue;
+            }
+            for kind in ["variable", "output"] {
+                if let Some(rest) = line.strip_prefix(&format!("{kind} \""))
+                    && let Some((name, _)) = rest.split_once('"')
+                {
+                    current = Some((kind.to_string(), name.to_string(), "\n".to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every variable is typed and described (with a validation when it has no default that makes
+/// it safe), every output described — in the modules and the examples.
+#[test]
+fn variables_and_outputs_are_typed_and_described() {
+    let dirs: Vec<String> = modules()
+        .into_iter()
+        .chain(EXAMPLES.iter().map(|s| s.to_string()))
+        .collect();
+    for dir in dirs {
+        let found = blocks(&repo().join(&dir));
+        assert!(!found.is_empty(), "{dir}: no variables or outputs found");
+        for (kind, name, body) in found {
+            assert!(
+                body.contains("\n  description = \"") && !body.contains("description = \"\""),
+                "{dir}: {kind} {name:?} has no description"
+            );
+            if kind == "variable" {
+                assert!(
+                    body.contains("\n  type "),
+                    "{dir}: variable {name:?} has no type"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn readmes_document_exactly_the_inputs_and_outputs() {
     for dir in modules() {
