@@ -19,7 +19,10 @@ TF_VERSION=1.0.3
 # openssl: pebble's TLS files (demo, bench); procps: kill (tests signal processes);
 # gcc, libc6-dev: linker and C compiler for rustc and ring; make: the Makefile;
 # nginx: the TLS sidecar the agent feeds (tests run Debian's nginx with our configuration).
-APT_PACKAGES=(pebble protobuf-compiler dnsutils curl jq ca-certificates openssl procps python3-venv gcc libc6-dev make nginx)
+# chromium: headless browser for the dashboard's screenshot test (helpers/dashboard).
+# gnupg: signs and verifies release checksums (cargo xtask release and its test).
+# postgresql, mariadb-server: throwaway databases for the SQL API and dashboard tests (app-db testing); wrk: bench/sql-api.sh.
+APT_PACKAGES=(pebble protobuf-compiler dnsutils curl jq ca-certificates openssl procps python3-venv gcc libc6-dev make nginx chromium gnupg postgresql mariadb-server wrk)
 
 export CHECKPOINT_DISABLE=1 # terraform: no version check over the network
 
