@@ -9,9 +9,6 @@ use acilab_agent::agent::{Agent, Mode};
 use acilab_agent::azure;
 use acilab_agent::config::{Config, Env, VARIABLES};
 use acilab_agent::health::{self, JobStatus, Status};
-use tracing_subscriber::filter::Targets;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 
 fn usage() -> String {
     let mut s = String::from(
@@ -25,42 +22,15 @@ fn usage() -> String {
 
 /// One line on stderr and exit code 2 (what a misconfigured container shows in its logs).
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "acilab-agent: {message}");
-    ExitCode::from(2)
+    service_main::fail("acilab-agent", 2, message)
 }
 
 fn init_logging(level: tracing::Level) {
-    // Our crates at the chosen level; libraries only when they warn.
-    let targets = Targets::new()
-        .with_target("acilab_agent", level)
-        .with_target("azure_client", level)
-        .with_default(tracing::Level::WARN.min(level));
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::TRACE)
-        .finish()
-        .with(targets)
-        .init();
+    service_main::json_logging(level, &["acilab_agent", "azure_client"]);
 }
 
 async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending().await,
-    }
+    service_main::shutdown_signal().await;
 }
 
 fn main() -> ExitCode {

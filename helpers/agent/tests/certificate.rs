@@ -95,6 +95,58 @@ impl Drop for Nginx {
     }
 }
 
+/// Starts nginx with the module's configuration on a free port. Another test may take the
+/// port between our probe and nginx's bind; nginx then exits at once, and we try another.
+async fn start_nginx(prefix: &Path, cert_dir: &Path, web: u16, api: u16) -> (Nginx, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let conf = nginx_conf(prefix, cert_dir, port, web, api);
+        let test = std::process::Command::new(NGINX)
+            .args(["-t", "-q", "-p"])
+            .arg(prefix)
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .unwrap();
+        assert!(
+            test.status.success(),
+            "nginx -t: {}",
+            String::from_utf8_lossy(&test.stderr)
+        );
+        let mut nginx = Nginx(
+            std::process::Command::new(NGINX)
+                .arg("-p")
+                .arg(prefix)
+                .arg("-c")
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let start = std::time::Instant::now();
+        loop {
+            if nginx.0.try_wait().unwrap().is_some() {
+                break; // could not bind: next port
+            }
+            // Listening, and still alive a moment later (so the listener is nginx's).
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if nginx.0.try_wait().unwrap().is_none() {
+                    return (nginx, port);
+                }
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "nginx did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    panic!("nginx could not bind a free port in 5 tries");
+}
+
 /// One full TLS handshake (no resumption) and one request: the leaf nginx presented and the
 /// response.
 async fn fetch(port: u16, ca_der: &[u8], path: &str) -> (Vec<u8>, String) {
@@ -210,36 +262,8 @@ async fn renewed_certificate_reaches_nginx_without_a_restart() {
 
     // nginx with the shipped configuration.
     let (web, api) = (upstream("web").await, upstream("api").await);
-    let tls_port = free_port();
     let prefix = lab.dir.join("nginx");
-    let conf = nginx_conf(&prefix, &cert_dir, tls_port, web, api);
-    let test = std::process::Command::new(NGINX)
-        .args(["-t", "-q", "-p"])
-        .arg(&prefix)
-        .arg("-c")
-        .arg(&conf)
-        .output()
-        .unwrap();
-    assert!(
-        test.status.success(),
-        "nginx -t: {}",
-        String::from_utf8_lossy(&test.stderr)
-    );
-    let _nginx = Nginx(
-        std::process::Command::new(NGINX)
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    lab.until("nginx listening", Duration::from_secs(10), || async {
-        TcpStream::connect(("127.0.0.1", tls_port)).await.is_ok()
-    })
-    .await;
+    let (_nginx, tls_port) = start_nginx(&prefix, &cert_dir, web, api).await;
 
     let (served, rsp) = fetch(tls_port, &ca_der, "/api/healthcheck").await;
     assert_eq!(served, leaf1);

@@ -8,9 +8,6 @@ use std::sync::Arc;
 use dashboard::config::{Config, VARIABLES};
 use dashboard::db::DbSource;
 use dashboard::{AppState, DEFAULT_CACHE_PERIOD};
-use tracing_subscriber::filter::Targets;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 
 fn usage() -> String {
     let mut s = String::from(
@@ -22,43 +19,16 @@ fn usage() -> String {
     s
 }
 
-/// One line on stderr and the exit code (2 for configuration mistakes).
 fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "dashboard: {message}");
-    ExitCode::from(code)
+    service_main::fail("dashboard", code, message)
 }
 
 fn init_logging(level: tracing::Level) {
-    let targets = Targets::new()
-        .with_target("dashboard", level)
-        .with_target("app_db", level)
-        .with_default(tracing::Level::WARN.min(level));
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::TRACE)
-        .finish()
-        .with(targets)
-        .init();
+    service_main::json_logging(level, &["dashboard", "app_db"]);
 }
 
 async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending().await,
-    }
+    service_main::shutdown_signal().await;
     tracing::info!("shutting down");
 }
 

@@ -10,9 +10,6 @@ use anyhow::Context as _;
 use axum::serve::ListenerExt as _;
 use sql_api::config::Config;
 use sql_api::{AppState, router};
-use tracing_subscriber::filter::Targets;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 
 fn usage() -> String {
     let mut s = String::from(
@@ -26,41 +23,15 @@ fn usage() -> String {
 
 /// One line on stderr and exit code 2 (what a misconfigured container shows in its logs).
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "sql-api: {message}");
-    ExitCode::from(2)
+    service_main::fail("sql-api", 2, message)
 }
 
 fn init_logging(level: tracing::Level) {
-    let targets = Targets::new()
-        .with_target("sql_api", level)
-        .with_target("app_db", level)
-        .with_default(tracing::Level::WARN.min(level));
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::TRACE)
-        .finish()
-        .with(targets)
-        .init();
+    service_main::json_logging(level, &["sql_api", "app_db"]);
 }
 
 async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending().await,
-    }
+    service_main::shutdown_signal().await;
 }
 
 fn main() -> ExitCode {
