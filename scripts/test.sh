@@ -19,7 +19,7 @@ finish() {
 	local rc=$?
 	local took=$((SECONDS - start))
 	if [ "$rc" -eq 0 ]; then
-		printf '\ntest: OK: fmt, checkov, clippy and tests passed (%ss)\n' "$took"
+		printf '\ntest: OK: fmt, checkov, workflow checks, clippy and tests passed (%ss)\n' "$took"
 	else
 		printf '\ntest: FAILED in step "%s" (exit %s, %ss)\n' "$step" "$rc" "$took" >&2
 	fi
@@ -40,6 +40,9 @@ done
 # Zero failed checks; every skip is a `#checkov:skip=...:reason` next to its resource.
 run "checkov" .tools/bin/checkov --quiet --compact --skip-download --framework terraform \
 	-d terraform -d examples
+# actionlint, ShellCheck of run: scripts, reusable-workflow calls, zizmor --offline (pedantic),
+# checkov github_actions: zero findings.
+run "workflow checks" scripts/workflow-tools.sh check
 run "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
 	run "cargo nextest run" cargo nextest run --workspace --locked --no-fail-fast

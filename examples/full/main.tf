@@ -33,6 +33,14 @@ locals {
     login_username = module.identity.names["sql"]
     object_id      = module.identity.principal_ids["sql"]
   } : var.sql_entra_administrator
+
+  # var.deployment_stage: how far this apply goes (each stage includes the ones before it), so a
+  # first deployment can go step by step without -target: the images are pushed to the registry
+  # between "infrastructure" and "app_groups" (.github/workflows/deploy.yml does exactly that).
+  stage              = index(["infrastructure", "certificate", "app_groups", "gateway"], var.deployment_stage)
+  deploy_certificate = local.stage >= 1
+  deploy_app_groups  = local.stage >= 2
+  deploy_gateway     = local.stage >= 3
 }
 
 resource "azurerm_resource_group" "this" {
@@ -162,6 +170,7 @@ resource "azurerm_role_assignment" "deployer_dns_zone" {
 
 module "certificate" {
   source = "../../terraform/modules/certificate"
+  count  = local.deploy_certificate ? 1 : 0
 
   key_vault_id              = module.key_vault.resource_id
   name                      = "wildcard-${replace(var.domain, ".", "-")}"
@@ -195,6 +204,7 @@ module "sql" {
 
 module "app" {
   source = "../../terraform/modules/app-container-group"
+  count  = local.deploy_app_groups ? 1 : 0
 
   name_prefix           = "aci-${var.name_prefix}-app"
   instance_count        = var.app_instance_count
@@ -209,14 +219,15 @@ module "app" {
     api   = var.images.api
     agent = var.images.agent
   }
-  # The API signs in to the Entra-only SQL server with the "sql" identity (its AZURE_CLIENT_ID);
+  # The API signs in to the Entra-only SQL server with the "sql" identity (SQL_MI_CLIENT_ID);
   # the agent keeps using the app identity.
   additional_identity_ids = [module.identity.resource_ids["sql"]]
   api_environment_variables = {
-    SQL_ENGINE      = "sqlserver"
-    SQL_SERVER_FQDN = module.sql.fully_qualified_domain_name
-    SQL_SERVER_DB   = module.sql.database_name
-    AZURE_CLIENT_ID = module.identity.client_ids["sql"]
+    SQL_ENGINE       = "sqlserver"
+    SQL_SERVER_FQDN  = module.sql.fully_qualified_domain_name
+    SQL_SERVER_DB    = module.sql.database_name
+    SQL_AUTH         = "managed-identity"
+    SQL_MI_CLIENT_ID = module.identity.client_ids["sql"]
   }
   dns_zone_id     = module.private_dns.app_zone_id
   dns_record_name = "app"
@@ -224,7 +235,7 @@ module "app" {
   certificate = {
     key_vault_id  = module.key_vault.resource_id
     key_vault_uri = module.key_vault.vault_uri
-    name          = module.certificate.name
+    name          = module.certificate[0].name
   }
   log_analytics_workspace_id  = azurerm_log_analytics_workspace.this.workspace_id
   log_analytics_workspace_key = azurerm_log_analytics_workspace.this.primary_shared_key
@@ -236,6 +247,7 @@ module "app" {
 
 module "dashboard" {
   source = "../../terraform/modules/dashboard-container-group"
+  count  = local.deploy_app_groups ? 1 : 0
 
   name                  = "aci-${var.name_prefix}-dashboard"
   location              = azurerm_resource_group.this.location
@@ -249,10 +261,11 @@ module "dashboard" {
   }
   additional_identity_ids = [module.identity.resource_ids["sql"]]
   dashboard_environment_variables = {
-    SQL_ENGINE      = "sqlserver"
-    SQL_SERVER_FQDN = module.sql.fully_qualified_domain_name
-    SQL_SERVER_DB   = module.sql.database_name
-    AZURE_CLIENT_ID = module.identity.client_ids["sql"]
+    SQL_ENGINE       = "sqlserver"
+    SQL_SERVER_FQDN  = module.sql.fully_qualified_domain_name
+    SQL_SERVER_DB    = module.sql.database_name
+    SQL_AUTH         = "managed-identity"
+    SQL_MI_CLIENT_ID = module.identity.client_ids["sql"]
   }
   dns_zone_id                 = module.private_dns.app_zone_id
   dns_record_name             = "dashboard"
@@ -268,24 +281,27 @@ module "dashboard" {
 # the next plan; between plans the agents keep them current. Same owner: both may write.
 module "app_dns" {
   source = "../../terraform/modules/dns-sync"
+  count  = local.deploy_app_groups ? 1 : 0
 
   private_dns_zone_id = module.private_dns.app_zone_id
   name                = "app"
-  container_group_ids = module.app.container_group_ids
+  container_group_ids = module.app[0].container_group_ids
   owner               = local.dns_owner
 }
 
 module "dashboard_dns" {
   source = "../../terraform/modules/dns-sync"
+  count  = local.deploy_app_groups ? 1 : 0
 
   private_dns_zone_id = module.private_dns.app_zone_id
   name                = "dashboard"
-  container_group_ids = [module.dashboard.container_group_id]
+  container_group_ids = [module.dashboard[0].container_group_id]
   owner               = local.dns_owner
 }
 
 module "app_gateway" {
   source = "../../terraform/modules/app-gateway"
+  count  = local.deploy_gateway ? 1 : 0
 
   name                      = "agw-${var.name_prefix}"
   location                  = azurerm_resource_group.this.location
@@ -293,9 +309,9 @@ module "app_gateway" {
   subnet_id                 = module.network.app_gateway_subnet_id
   sku_name                  = var.app_gateway_sku
   identity_id               = module.identity.resource_ids["gateway"]
-  ssl_certificate_secret_id = module.certificate.versionless_secret_id
+  ssl_certificate_secret_id = module.certificate[0].versionless_secret_id
   listener_host_names       = [local.appgw_host_name]
-  backend_fqdns             = [module.app.fqdn]
+  backend_fqdns             = [module.app[0].fqdn]
   domain_name_label         = "${var.name_prefix}-appgw-${local.suffix}"
   diagnostics = {
     log_analytics_workspace_id = azurerm_log_analytics_workspace.this.id
@@ -308,13 +324,14 @@ module "app_gateway" {
 
 module "public_dns" {
   source = "../../terraform/modules/public-dns"
+  count  = local.deploy_gateway ? 1 : 0
 
   zone_name           = data.azurerm_dns_zone.public.name
   resource_group_name = var.dns_zone_resource_group_name
   record_name         = "appgw"
   target = {
     type  = "CNAME"
-    value = module.app_gateway.public_ip_fqdn
+    value = module.app_gateway[0].public_ip_fqdn
   }
   tags = var.tags
 }

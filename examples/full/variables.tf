@@ -33,6 +33,16 @@ variable "acme_email" {
 
 # --- Optional ------------------------------------------------------------------------------------
 
+variable "deployment_stage" {
+  description = "How far this apply goes; each stage includes the ones before it: infrastructure (resource group, logs, network, private DNS, identities, registry, Key Vault, SQL, the deployer's DNS role), certificate (+ the Let's Encrypt certificate in Key Vault), app_groups (+ the app and dashboard container groups and their DNS records: push the images first), gateway (default: + Application Gateway and appgw.<domain>, i.e. everything). For a first deployment step by step without -target; a stage below the one applied before destroys what the later stages created."
+  type        = string
+  default     = "gateway"
+  validation {
+    condition     = contains(["infrastructure", "certificate", "app_groups", "gateway"], var.deployment_stage)
+    error_message = "The deployment_stage must be infrastructure, certificate, app_groups or gateway."
+  }
+}
+
 variable "subscription_id" {
   description = "Subscription to deploy into; null (default) takes ARM_SUBSCRIPTION_ID from the environment (azurerm 4.x needs one of the two)."
   type        = string

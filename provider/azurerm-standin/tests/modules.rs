@@ -295,13 +295,13 @@ async fn the_full_sample_plans_and_is_wired_together() {
         let groups = resources(&plan, "azurerm_container_group");
         let apps: Vec<&&Value> = groups
             .iter()
-            .filter(|g| g["module_address"] == "module.app")
+            .filter(|g| g["module_address"] == "module.app[0]")
             .collect();
         assert_eq!(apps.len(), 3);
         let dns: Vec<&Value> = resources(&plan, "aci_private_dns_sync");
         let app_dns = dns
             .iter()
-            .find(|d| d["module_address"] == "module.app_dns")
+            .find(|d| d["module_address"] == "module.app_dns[0]")
             .unwrap();
         let owner = app_dns["change"]["after"]["owner"].as_str().unwrap();
         let cert = &resources(&plan, "letsencrypt_keyvault_cert")[0]["change"]["after"];
@@ -369,6 +369,34 @@ async fn the_full_sample_plans_and_is_wired_together() {
                 .unwrap()
                 >= 2
         );
+    }
+}
+
+/// The deploy workflow's stages: each plans what it adds and keeps what came before, without
+/// `-target`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_full_sample_plans_stage_by_stage() {
+    let lab = Lab::new("stages").await;
+    let tf = &terraforms()[0];
+    lab.init(tf, "examples/full");
+    for (stage, certs, groups, gateways) in [
+        ("infrastructure", 0, 0, 0),
+        ("certificate", 1, 0, 0),
+        ("app_groups", 1, 3, 0),
+        ("gateway", 1, 3, 1),
+    ] {
+        let plan = lab.plan(
+            tf,
+            "examples/full",
+            &full_vars(&[("deployment_stage", stage), ("app_instance_count", "2")]),
+        );
+        let count = |t: &str| resources(&plan, t).len();
+        assert_eq!(count("letsencrypt_keyvault_cert"), certs, "{stage}");
+        // Two app groups and the dashboard group.
+        assert_eq!(count("azurerm_container_group"), groups, "{stage}");
+        assert_eq!(count("azurerm_application_gateway"), gateways, "{stage}");
+        assert_eq!(count("azurerm_container_registry"), 1, "{stage}");
+        assert_eq!(count("azurerm_mssql_server"), 1, "{stage}");
     }
 }
 
@@ -484,6 +512,11 @@ async fn bad_inputs_are_refused_with_their_message() {
             "deployer_ip_ranges",
             "[\"203.0.113.7\"]",
             "Each deployer IP range must be a CIDR block",
+        ),
+        (
+            "deployment_stage",
+            "all",
+            "The deployment_stage must be infrastructure, certificate, app_groups or gateway.",
         ),
     ] {
         refuse("examples/full", full_vars(&[(k, v)]), message);
