@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Static checks of .github/ (the workflows) and two steps the workflows run: release checksums and the providers mirror.
+# Static checks of .github/ (the workflows) and one step the deploy workflow runs: the providers mirror.
 #
 #   scripts/workflow-tools.sh install    idempotent; a second run only compares versions
 #   scripts/workflow-tools.sh check      install, then every check below; exit 1 on any finding
-#   scripts/workflow-tools.sh release-sums --dir DIR --version V [--gpg-key ID]
-#                                        SHA256SUMS (+ .sig) per provider over the zips in DIR
 #   scripts/workflow-tools.sh provider-mirror --from DIR --version V --out DIR [--gpg-public-key F]
 #                                        released zips -> checked Terraform filesystem mirror
 #
@@ -26,7 +24,7 @@
 # `# zizmor: ignore[audit]` and `# checkov:skip=CKV_GHA_N:reason`.
 set -euo pipefail
 
-CALLER_PWD=$PWD # release-sums takes --dir relative to where it was started
+CALLER_PWD=$PWD # provider-mirror takes paths relative to where it was started
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 TOOLS=$ROOT/.tools
@@ -273,52 +271,6 @@ check() {
 	printf '\nworkflow-tools: OK: actionlint, shellcheck, local calls, zizmor (pedantic), checkov: no findings\n'
 }
 
-# --- release-sums ----------------------------------------------------------------------------------
-
-# The last step of release.yml: the platform zips come from one `cargo xtask release` per runner;
-# here, per provider, the manifest (the same bytes xtask writes), SHA256SUMS over every zip and the
-# manifest (xtask's format: "<hex>  <name>", sorted by name) and, with --gpg-key, the detached
-# binary signature `..._SHA256SUMS.sig` (passphrase, if any, from GPG_PASSPHRASE, on a pipe).
-release_sums() {
-	local dir="" version="" key=""
-	while [ $# -gt 0 ]; do
-		case $1 in
-		--dir) dir=${2:?--dir needs a value} ;;
-		--version) version=${2:?--version needs a value} ;;
-		--gpg-key) key=${2:?--gpg-key needs a value} ;;
-		*) die "release-sums: unknown option $1" ;;
-		esac
-		shift 2
-	done
-	case $dir in /*) ;; ?*) dir=$CALLER_PWD/$dir ;; esac
-	[ -d "$dir" ] || die "release-sums: --dir '$dir' is not a directory"
-	[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] ||
-		die "release-sums: --version must be a semantic version without a leading v, got '$version'"
-	local provider base zips sums
-	for provider in aci letsencrypt; do
-		base=terraform-provider-${provider}_$version
-		zips=()
-		while IFS= read -r z; do zips+=("$z"); done < <(cd "$dir" && find . -maxdepth 1 -name "${base}_*_*.zip" | sed 's|^\./||' | LC_ALL=C sort)
-		[ ${#zips[@]} -gt 0 ] || die "release-sums: no ${base}_<os>_<arch>.zip in $dir"
-		printf '{\n  "metadata": {\n    "protocol_versions": [\n      "6.0"\n    ]\n  },\n  "version": 1\n}\n' \
-			>"$dir/${base}_manifest.json"
-		sums=$dir/${base}_SHA256SUMS
-		(cd "$dir" && sha256sum -- "${zips[@]}" "${base}_manifest.json" | LC_ALL=C sort -k2) >"$sums"
-		log "$(basename "$sums"): ${#zips[@]} zip(s) + manifest"
-		if [ -n "$key" ]; then
-			rm -f "$sums.sig"
-			if [ -n "${GPG_PASSPHRASE:-}" ]; then
-				printf '%s\n' "$GPG_PASSPHRASE" | gpg --batch --yes --pinentry-mode loopback --passphrase-fd 0 \
-					--local-user "$key" --output "$sums.sig" --detach-sign "$sums"
-			else
-				gpg --batch --yes --local-user "$key" --output "$sums.sig" --detach-sign "$sums"
-			fi
-			gpg --batch --verify "$sums.sig" "$sums" 2>/dev/null || die "release-sums: $sums.sig does not verify"
-			log "$(basename "$sums").sig: signed by $key"
-		fi
-	done
-}
-
 # --- provider-mirror -------------------------------------------------------------------------------
 
 # deploy's terraform.yml before `terraform init`, when the providers come from this repository's
@@ -383,16 +335,12 @@ RC
 case ${1:-} in
 install) install ;;
 check) check ;;
-release-sums)
-	shift
-	release_sums "$@"
-	;;
 provider-mirror)
 	shift
 	provider_mirror "$@"
 	;;
 *)
-	sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -22,6 +22,8 @@ const PACKAGE: &str = "acilab-providers";
 
 const USAGE: &str = "\
 cargo xtask release --version <semver> [options]
+cargo xtask sums --version <semver> --out <dir> [--gpg-key <id>]
+    manifest, SHA256SUMS and signature over every platform's zips already in <dir>
 
 Options:
   --target <triple>     Rust target to package (repeatable; default: the host)
@@ -216,6 +218,49 @@ fn sign(sums: &Path, key: &str) -> Result<PathBuf> {
     Ok(sig)
 }
 
+/// Per provider: the manifest, `SHA256SUMS` over every `<base>_<os>_<arch>.zip` in `out` and the
+/// manifest, and with `gpg_key` the signature. Run after the zips of all platforms are in `out`
+/// (one `release` per build machine, then `sums` once: `.github/workflows/release.yml`).
+fn write_sums(out: &Path, version: &str, gpg_key: Option<&str>) -> Result<()> {
+    for p in PROVIDERS {
+        let base = format!("terraform-provider-{p}_{version}");
+        let mut sums = Vec::new();
+        for entry in std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let is_zip = name
+                .strip_prefix(&format!("{base}_"))
+                .and_then(|rest| rest.strip_suffix(".zip"))
+                .is_some_and(|platform| platform.split('_').count() == 2);
+            if is_zip {
+                sums.push((name.clone(), sha256_hex(&std::fs::read(out.join(&name))?)));
+            }
+        }
+        ensure!(
+            !sums.is_empty(),
+            "no {base}_<os>_<arch>.zip in {}",
+            out.display()
+        );
+        let manifest_name = format!("{base}_manifest.json");
+        let manifest = serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1,
+            "metadata": {"protocol_versions": ["6.0"]}
+        }))? + "\n";
+        std::fs::write(out.join(&manifest_name), &manifest)?;
+        sums.push((manifest_name, sha256_hex(manifest.as_bytes())));
+        sums.sort();
+        let sums_path = out.join(format!("{base}_SHA256SUMS"));
+        let text: String = sums
+            .iter()
+            .map(|(name, hex)| format!("{hex}  {name}\n"))
+            .collect();
+        std::fs::write(&sums_path, text)?;
+        if let Some(key) = gpg_key {
+            sign(&sums_path, key)?;
+        }
+    }
+    Ok(())
+}
+
 fn release(o: &Options) -> Result<()> {
     let targets = if o.targets.is_empty() {
         vec![host_triple()?]
@@ -239,37 +284,19 @@ fn release(o: &Options) -> Result<()> {
     }
     for p in PROVIDERS {
         let base = format!("terraform-provider-{p}_{}", o.version);
-        let mut sums = Vec::new();
         for (os, arch, dir) in &built {
             let bin = dir.join(format!("terraform-provider-{p}{}", exe(os)));
             let contents =
                 std::fs::read(&bin).with_context(|| format!("reading {}", bin.display()))?;
-            let zip_name = format!("{base}_{os}_{arch}.zip");
             let inner = format!("terraform-provider-{p}_v{}{}", o.version, exe(os));
-            zip_one(&out.join(&zip_name), &inner, &contents)?;
-            sums.push((
-                zip_name.clone(),
-                sha256_hex(&std::fs::read(out.join(&zip_name))?),
-            ));
-        }
-        let manifest_name = format!("{base}_manifest.json");
-        let manifest = serde_json::to_string_pretty(&serde_json::json!({
-            "version": 1,
-            "metadata": {"protocol_versions": ["6.0"]}
-        }))? + "\n";
-        std::fs::write(out.join(&manifest_name), &manifest)?;
-        sums.push((manifest_name, sha256_hex(manifest.as_bytes())));
-        sums.sort();
-        let sums_path = out.join(format!("{base}_SHA256SUMS"));
-        let text: String = sums
-            .iter()
-            .map(|(name, hex)| format!("{hex}  {name}\n"))
-            .collect();
-        std::fs::write(&sums_path, text)?;
-        if let Some(key) = &o.gpg_key {
-            sign(&sums_path, key)?;
+            zip_one(
+                &out.join(format!("{base}_{os}_{arch}.zip")),
+                &inner,
+                &contents,
+            )?;
         }
     }
+    write_sums(&out, &o.version, o.gpg_key.as_deref())?;
     writeln!(std::io::stdout(), "{}", out.display())?;
     Ok(())
 }
@@ -278,6 +305,13 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("release") => release(&parse(&args[1..])?),
+        Some("sums") => {
+            let o = parse(&args[1..])?;
+            let dir = o
+                .out
+                .context("sums needs --out <dir> (the directory holding every platform's zips)")?;
+            write_sums(&dir, &o.version, o.gpg_key.as_deref())
+        }
         Some("-h" | "--help") | None => {
             std::io::stdout().write_all(USAGE.as_bytes())?;
             Ok(())

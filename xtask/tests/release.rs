@@ -47,6 +47,14 @@ fn gpg(home: &Path, args: &[&str]) -> std::process::Output {
         .expect("gpg missing: run `make setup` (gnupg)")
 }
 
+/// Stops the gpg-agent of `home` (it caches passphrases and outlives the test otherwise).
+fn stop_agent(home: &Path) {
+    let _ = Command::new("gpgconf")
+        .env("GNUPGHOME", home)
+        .args(["--kill", "gpg-agent"])
+        .status();
+}
+
 /// A throwaway signing key; its fingerprint.
 fn signing_key(home: &Path, passphrase: &str) -> String {
     std::fs::create_dir_all(home).unwrap();
@@ -229,6 +237,7 @@ fn packages_both_providers_as_the_registry_expects() {
             "{p}: {line:?}"
         );
     }
+    stop_agent(&home);
     std::fs::remove_dir_all(&work).unwrap();
 }
 
@@ -265,4 +274,112 @@ fn bad_arguments_are_explained() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(message), "{args:?}: {err}");
     }
+}
+
+/// What release.yml does: one unsigned `release` per build machine, then `sums` once over all
+/// platforms' zips, signed.
+#[test]
+fn sums_cover_every_platform_built_elsewhere() {
+    let work = std::env::temp_dir().join(format!("xtask-sums-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let home = work.join("gnupg");
+    let key = signing_key(&home, "another passphrase");
+    let dist = work.join("dist");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "release",
+            "--version",
+            VERSION,
+            "--target",
+            &host(),
+            "--out",
+        ])
+        .arg(&dist)
+        .arg("--binaries")
+        .arg(provider_binaries())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Unsigned: no signature yet.
+    assert!(
+        !dist
+            .join(format!("terraform-provider-aci_{VERSION}_SHA256SUMS.sig"))
+            .exists()
+    );
+    // Another runner's zip arrives (a stand-in for the darwin build).
+    for p in ["aci", "letsencrypt"] {
+        let base = format!("terraform-provider-{p}_{VERSION}");
+        let linux = std::fs::read_dir(&dist)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| {
+                let n = f.file_name().unwrap().to_string_lossy().into_owned();
+                n.starts_with(&format!("{base}_linux_")) && n.ends_with(".zip")
+            })
+            .unwrap();
+        std::fs::copy(&linux, dist.join(format!("{base}_darwin_arm64.zip"))).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["sums", "--version", VERSION, "--out"])
+        .arg(&dist)
+        .args(["--gpg-key", &key])
+        .env("GNUPGHOME", &home)
+        .env("GPG_PASSPHRASE", "another passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in ["aci", "letsencrypt"] {
+        let base = format!("terraform-provider-{p}_{VERSION}");
+        let sums_path = dist.join(format!("{base}_SHA256SUMS"));
+        let sums = std::fs::read_to_string(&sums_path).unwrap();
+        let files: Vec<&str> = sums
+            .lines()
+            .map(|l| l.split_once("  ").unwrap().1)
+            .collect();
+        assert_eq!(files.len(), 3, "{sums}");
+        assert!(
+            files.contains(&format!("{base}_darwin_arm64.zip").as_str()),
+            "{sums}"
+        );
+        assert!(
+            files.contains(&format!("{base}_manifest.json").as_str()),
+            "{sums}"
+        );
+        let sig = dist.join(format!("{base}_SHA256SUMS.sig"));
+        let ok = gpg(
+            &home,
+            &[
+                "--verify",
+                sig.to_str().unwrap(),
+                sums_path.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    }
+    // A wrong passphrase fails loudly (the agent forgets the cached one first).
+    stop_agent(&home);
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["sums", "--version", VERSION, "--out"])
+        .arg(&dist)
+        .args(["--gpg-key", &key])
+        .env("GNUPGHOME", &home)
+        .env("GPG_PASSPHRASE", "wrong")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gpg could not sign"));
+    stop_agent(&home);
+    std::fs::remove_dir_all(&work).unwrap();
 }
