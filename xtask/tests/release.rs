@@ -11,23 +11,13 @@ use sha2::{Digest as _, Sha256};
 
 const VERSION: &str = "0.3.1";
 
-/// The debug provider binaries of this workspace (built here when missing).
+/// The directory holding this workspace's debug provider binaries (built when missing).
 fn provider_binaries() -> PathBuf {
-    let dir = Path::new(env!("CARGO_BIN_EXE_xtask"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    for name in ["terraform-provider-aci", "terraform-provider-letsencrypt"] {
-        if !dir.join(name).exists() {
-            let ok = Command::new(env!("CARGO"))
-                .args(["build", "-p", "acilab-providers", "--bin", name])
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "cannot build {name}");
-        }
+    let anchor = env!("CARGO_BIN_EXE_xtask");
+    for bin in ["terraform-provider-aci", "terraform-provider-letsencrypt"] {
+        tftest::workspace_binary(anchor, "acilab-providers", bin);
     }
-    dir
+    Path::new(anchor).parent().unwrap().to_path_buf()
 }
 
 fn host() -> String {

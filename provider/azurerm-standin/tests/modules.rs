@@ -12,6 +12,7 @@ use std::process::Output;
 
 use azure_emulator::{Config, Emulator, Seed};
 use serde_json::{Value, json};
+use tftest::terraforms;
 
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 const CLIENT_ID: &str = "11111111-1111-1111-1111-111111111111";
@@ -19,40 +20,6 @@ const OBJECT_ID: &str = "21111111-1111-1111-1111-111111111111";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn terraforms() -> Vec<PathBuf> {
-    let floor = repo().join(".tools/bin/terraform-1.0.3");
-    assert!(
-        floor.exists(),
-        "Terraform 1.0.3 not found at {}: run `make setup`",
-        floor.display()
-    );
-    let mut out = vec![floor];
-    if let Ok(o) = std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        && o.status.success()
-        && !String::from_utf8_lossy(&o.stdout).contains("v1.0.3")
-    {
-        out.push(PathBuf::from("terraform"));
-    }
-    out
-}
-
-/// acilab's provider binaries, next to the stand-in in the same target directory (built here
-/// when only this package is under test).
-fn our_provider(name: &str) -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_terraform-provider-azurerm")).with_file_name(name);
-    if !bin.exists() {
-        let ok = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "acilab-providers", "--bin", name])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "cannot build {name}");
-    }
-    bin
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -94,38 +61,17 @@ impl Lab {
         for sub in ["terraform", "examples"] {
             copy_tree(&repo().join(sub), &dir.join("tree").join(sub));
         }
-        let mirror = dir.join("mirror/registry.terraform.io");
-        let install = |ns: &str, name: &str, version: &str, bin: &Path| {
-            let d = mirror.join(format!("{ns}/{name}/{version}/linux_amd64"));
-            std::fs::create_dir_all(&d).unwrap();
-            std::fs::copy(bin, d.join(format!("terraform-provider-{name}_v{version}"))).unwrap();
-        };
-        install(
-            "hashicorp",
-            "azurerm",
-            "4.73.0",
-            Path::new(env!("CARGO_BIN_EXE_terraform-provider-azurerm")),
-        );
-        install(
-            "acilab",
-            "aci",
-            "0.1.0",
-            &our_provider("terraform-provider-aci"),
-        );
-        install(
-            "acilab",
-            "letsencrypt",
-            "0.1.0",
-            &our_provider("terraform-provider-letsencrypt"),
-        );
-        std::fs::write(
-            dir.join("terraform.rc"),
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-                dir.join("mirror").display()
-            ),
-        )
-        .unwrap();
+        let anchor = env!("CARGO_BIN_EXE_terraform-provider-azurerm");
+        let ours = |bin| tftest::workspace_binary(anchor, "acilab-providers", bin);
+        tftest::Mirror::new(&dir)
+            .install("hashicorp", "azurerm", "4.73.0", Path::new(anchor))
+            .install("acilab", "aci", "0.1.0", &ours("terraform-provider-aci"))
+            .install(
+                "acilab",
+                "letsencrypt",
+                "0.1.0",
+                &ours("terraform-provider-letsencrypt"),
+            );
         let emu = Emulator::start(Config {
             ca_file: Some(dir.join("ca.pem")),
             ..Config::default()

@@ -7,25 +7,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn terraforms() -> Vec<PathBuf> {
-    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools");
-    let floor = tools.join("bin/terraform-1.0.3");
-    assert!(
-        floor.exists(),
-        "Terraform 1.0.3 not found at {}: run `make setup`",
-        floor.display()
-    );
-    let mut out = vec![floor];
-    if let Ok(o) = std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        && o.status.success()
-        && !String::from_utf8_lossy(&o.stdout).contains("v1.0.3")
-    {
-        out.push(PathBuf::from("terraform"));
-    }
-    out
-}
+use tftest::terraforms;
 
 struct Work {
     dir: PathBuf,
@@ -42,22 +24,13 @@ impl Work {
         let dir =
             std::env::temp_dir().join(format!("azurerm-standin-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let plugin = dir.join("mirror/registry.terraform.io/hashicorp/azurerm/4.73.0/linux_amd64");
-        std::fs::create_dir_all(&plugin).unwrap();
         std::fs::create_dir_all(dir.join("work")).unwrap();
-        std::fs::copy(
-            env!("CARGO_BIN_EXE_terraform-provider-azurerm"),
-            plugin.join("terraform-provider-azurerm_v4.73.0"),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("terraform.rc"),
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-                dir.join("mirror").display()
-            ),
-        )
-        .unwrap();
+        tftest::Mirror::new(&dir).install(
+            "hashicorp",
+            "azurerm",
+            "4.73.0",
+            Path::new(env!("CARGO_BIN_EXE_terraform-provider-azurerm")),
+        );
         std::fs::write(dir.join("work/main.tf"), main_tf).unwrap();
         Self { dir }
     }

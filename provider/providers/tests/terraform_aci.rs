@@ -9,6 +9,7 @@ use std::process::Output;
 
 use azure_emulator::{Config, Emulator, Seed};
 use serde_json::{Value, json};
+use tftest::terraforms;
 
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 const CLIENT_ID: &str = "11111111-1111-1111-1111-111111111111";
@@ -28,29 +29,6 @@ fn group_id(name: &str) -> String {
         "{}/providers/Microsoft.ContainerInstance/containerGroups/{name}",
         rg()
     )
-}
-
-/// Terraform binaries to test with: 1.0.3 (required) and a different `terraform` on PATH.
-fn terraforms() -> Vec<PathBuf> {
-    let tools = std::env::var_os("ACILAB_TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools"));
-    let floor = tools.join("bin/terraform-1.0.3");
-    assert!(
-        floor.exists(),
-        "Terraform 1.0.3 not found at {}: run `make setup`",
-        floor.display()
-    );
-    let mut out = vec![floor];
-    if let Ok(o) = std::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        && o.status.success()
-        && !String::from_utf8_lossy(&o.stdout).contains("v1.0.3")
-    {
-        out.push(PathBuf::from("terraform"));
-    }
-    out
 }
 
 struct Lab {
@@ -92,21 +70,12 @@ impl Lab {
         .unwrap();
         emu.seed(seed).unwrap();
         // A filesystem mirror holding the provider, as a registry install would lay it out.
-        let plugin_dir = dir.join("mirror/registry.terraform.io/acilab/aci/0.1.0/linux_amd64");
-        std::fs::create_dir_all(&plugin_dir).unwrap();
-        std::fs::copy(
-            env!("CARGO_BIN_EXE_terraform-provider-aci"),
-            plugin_dir.join("terraform-provider-aci_v0.1.0"),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("terraform.rc"),
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-                dir.join("mirror").display()
-            ),
-        )
-        .unwrap();
+        tftest::Mirror::new(&dir).install(
+            "acilab",
+            "aci",
+            "0.1.0",
+            Path::new(env!("CARGO_BIN_EXE_terraform-provider-aci")),
+        );
         let http = azure_client::HttpTransport::new(Some(&dir.join("ca.pem")))
             .unwrap()
             .reqwest_client()
@@ -782,21 +751,6 @@ async fn both_providers_in_one_configuration() {
     assert_eq!(lab.record_ips("app").await.unwrap(), ["10.0.1.4"]);
 }
 
-/// The agent binary of `helpers/agent` (built by the same workspace test run; built here when
-/// only this package is under test).
-fn agent_binary() -> PathBuf {
-    let provider = Path::new(env!("CARGO_BIN_EXE_terraform-provider-aci"));
-    let agent = provider.with_file_name("acilab-agent");
-    if !agent.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "acilab-agent", "--bin", "acilab-agent"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build acilab-agent");
-    }
-    agent
-}
-
 /// The agent sidecars and `aci_private_dns_sync` manage one record together (same owner): both
 /// converge to the groups' real IPs, Terraform sees no drift after the agent repaired a
 /// restart, and a Terraform update keeps the agents' claims.
@@ -829,29 +783,33 @@ async fn agent_and_resource_share_a_record_without_fighting() {
 
     let (endpoint, header) = lab.emu.identity_endpoint();
     let agent = |group: &str| {
-        tokio::process::Command::new(agent_binary())
-            .env_clear()
-            .env("IDENTITY_ENDPOINT", &endpoint)
-            .env("IDENTITY_HEADER", &header)
-            .env("AZURE_CLIENT_ID", MI_CLIENT)
-            .env("AZURE_AUTHORITY_HOST", lab.emu.login_url())
-            .env("ACILAB_RESOURCE_MANAGER_ENDPOINT", lab.emu.management_url())
-            .env(
-                "ACILAB_RESOURCE_MANAGER_AUDIENCE",
-                format!("https://management.{}/", lab.emu.domain()),
-            )
-            .env("ACILAB_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
-            .env("ACILAB_CONTAINER_GROUP_ID", group_id(group))
-            .env("ACILAB_DNS_ZONE_ID", zone_id())
-            .env("ACILAB_DNS_RECORD_NAME", "app")
-            .env("ACILAB_DNS_OWNER", "shared-owner")
-            .env("ACILAB_INTERVAL_SECONDS", "1")
-            .env("ACILAB_HEALTH_ADDR", "off")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap()
+        tokio::process::Command::new(tftest::workspace_binary(
+            env!("CARGO_BIN_EXE_terraform-provider-aci"),
+            "acilab-agent",
+            "acilab-agent",
+        ))
+        .env_clear()
+        .env("IDENTITY_ENDPOINT", &endpoint)
+        .env("IDENTITY_HEADER", &header)
+        .env("AZURE_CLIENT_ID", MI_CLIENT)
+        .env("AZURE_AUTHORITY_HOST", lab.emu.login_url())
+        .env("ACILAB_RESOURCE_MANAGER_ENDPOINT", lab.emu.management_url())
+        .env(
+            "ACILAB_RESOURCE_MANAGER_AUDIENCE",
+            format!("https://management.{}/", lab.emu.domain()),
+        )
+        .env("ACILAB_CA_BUNDLE_FILE", lab.dir.join("ca.pem"))
+        .env("ACILAB_CONTAINER_GROUP_ID", group_id(group))
+        .env("ACILAB_DNS_ZONE_ID", zone_id())
+        .env("ACILAB_DNS_RECORD_NAME", "app")
+        .env("ACILAB_DNS_OWNER", "shared-owner")
+        .env("ACILAB_INTERVAL_SECONDS", "1")
+        .env("ACILAB_HEALTH_ADDR", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
     };
     let mut a0 = agent("app-0");
     let mut a1 = agent("app-1");

@@ -159,22 +159,12 @@ impl Lab {
         emu.seed(seed).unwrap();
         let (pebble, directory, pebble_management) =
             start_pebble(&dir, emu.dns_addr, nonce_reject, eab);
-        let plugin_dir =
-            dir.join("mirror/registry.terraform.io/acilab/letsencrypt/0.1.0/linux_amd64");
-        std::fs::create_dir_all(&plugin_dir).unwrap();
-        std::fs::copy(
-            env!("CARGO_BIN_EXE_terraform-provider-letsencrypt"),
-            plugin_dir.join("terraform-provider-letsencrypt_v0.1.0"),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("terraform.rc"),
-            format!(
-                "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-                dir.join("mirror").display()
-            ),
-        )
-        .unwrap();
+        tftest::Mirror::new(&dir).install(
+            "acilab",
+            "letsencrypt",
+            "0.1.0",
+            Path::new(env!("CARGO_BIN_EXE_terraform-provider-letsencrypt")),
+        );
         let http = azure_client::HttpTransport::new(Some(&dir.join("ca.pem")))
             .unwrap()
             .reqwest_client()
