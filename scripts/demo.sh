@@ -1,242 +1,145 @@
 #!/usr/bin/env bash
-# `make demo`: start the local Azure emulator in the background and show what it serves.
-# `scripts/demo.sh down` (make demo-down): stop it.
-# State lives in .demo/ (git-ignored), so a restarted emulator keeps what the demo wrote.
+# `make demo`: the whole sample on one machine, offline (issue 9).
+#   scripts/demo.sh [up]                 start everything, run the traffic test, keep it running
+#   scripts/demo.sh restart GROUP [IP]   restart a group with a new private IP (its agent repairs DNS)
+#   scripts/demo.sh traffic [N]          N sqlsrciplog requests through the gateway (default 200)
+#   scripts/demo.sh down                 (make demo-down) stop everything it started
+# Loopback stands in for the VNet: each container group is real processes on its own address
+# (app-0 127.0.1.1, app-1 127.0.1.2, dashboard 127.0.1.3). State, logs and pid files: .demo/.
+# Environment: DEMO_PROFILE=release (default debug), DEMO_AGENT_INTERVAL (seconds, default 5),
+# DEMO_QUIET=1 (no background traffic); ports and addresses: see scripts/lab/lib.sh.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-DEMO_DIR=.demo
-PID_FILE=$DEMO_DIR/emulator.pid
-LOG_FILE=$DEMO_DIR/emulator.log
-CA_FILE=$DEMO_DIR/ca.pem
-DOMAIN=azure.localhost
-HTTPS_PORT=8443
-ADMIN=http://127.0.0.1:8080
-DNS_PORT=8053
-EMULATOR=target/debug/azure-emulator
-
-SUB=00000000-0000-0000-0000-000000000000
-RG=/subscriptions/$SUB/resourceGroups/acilab-demo
-ZONE_ID=$RG/providers/Microsoft.Network/privateDnsZones/acilab.internal
-CLIENT_ID=11111111-1111-1111-1111-111111111111
-CLIENT_SECRET=demo-secret
-
-say() { printf '\n==> %s\n' "$*"; }
-die() {
-	printf 'demo: error: %s\n' "$*" >&2
-	exit 1
-}
-
-# The pid of a running emulator from the pid file, or nothing.
-running_pid() {
-	local pid
-	[ -f "$PID_FILE" ] || return 1
-	pid=$(tr -dc '0-9' <"$PID_FILE")
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-	# Guard against a recycled pid: only ever signal our emulator.
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q azure-emulator || return 1
-	printf '%s\n' "$pid"
-}
-
-stop_pebble() {
-	local pid
-	[ -f "$DEMO_DIR/pebble.pid" ] || return 0
-	pid=$(tr -dc '0-9' <"$DEMO_DIR/pebble.pid")
-	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q pebble; then
-		kill "$pid" 2>/dev/null || true
-		echo "demo: pebble (pid $pid) stopped"
-	fi
-	rm -f "$DEMO_DIR/pebble.pid"
-}
-
-stop() {
-	stop_pebble
-	local pid
-	if pid=$(running_pid); then
-		kill "$pid"
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-		echo "demo: emulator (pid $pid) stopped"
-	else
-		echo "demo: emulator not running"
-	fi
-	rm -f "$PID_FILE"
-}
-
-case "${1:-up}" in
-down)
-	stop
-	exit 0
-	;;
-up) ;;
-*) die "usage: $0 [up|down]" ;;
-esac
+# shellcheck source=scripts/lab/lib.sh
+. scripts/lab/lib.sh
 
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
 	export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
-say "building the emulator"
-cargo build --locked -p azure-emulator
+# traffic N: the sample's loop (sqlsrciplog) through the gateway; prints the rate and the
+# source addresses PostgreSQL saw (one per app group).
+traffic() {
+	local n=${1:-200} urls=() t0 t1 out
+	for _ in $(seq "$n"); do urls+=("https://$PUBLIC_ZONE:$GATEWAY_PORT/api/sqlsrciplog"); done
+	t0=$(now_ms)
+	# One curl, one connection kept alive; each request goes to a group the gateway picks.
+	out=$(gw_curl -w '\n' "${urls[@]}")
+	t1=$(now_ms)
+	local ok
+	ok=$(grep -c '"srciplog"' <<<"$out" || true)
+	echo "traffic: $ok/$n sqlsrciplog OK in $((t1 - t0)) ms = $((ok * 1000 / (t1 - t0 + 1))) requests/s through the gateway"
+	echo "traffic: source addresses seen by PostgreSQL: $(jq -r '.srciplog.ip' <<<"$out" 2>/dev/null | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
+	[ "$ok" = "$n" ]
+}
 
-# Restart (the binary may have changed); the state file carries the demo's data over.
-if running_pid >/dev/null; then stop; fi
-if curl -sf -o /dev/null --max-time 2 "$ADMIN/admin/health"; then
-	die "something else already answers on $ADMIN (not our emulator): stop it first"
-fi
+up() {
+	local t0 tool
+	t0=$(now_ms)
+	for tool in socat /usr/sbin/nginx /usr/bin/pebble psql dig jq openssl setpriv curl; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run make setup (Debian packages)"
+	done
+	[ -x .tools/bin/terraform-1.0.3 ] || die "no .tools/bin/terraform-1.0.3: run make setup"
+	say "building (warm builds take seconds; DEMO_PROFILE=$PROFILE)"
+	local rel=()
+	[ "$PROFILE" = release ] && rel=(--release)
+	cargo build "${rel[@]}" --locked -q -p azure-emulator -p acilab-agent -p web -p sql-api -p dashboard
+	cargo build "${rel[@]}" --locked -q -p acilab-providers --bin terraform-provider-aci --bin terraform-provider-letsencrypt
 
-mkdir -p "$DEMO_DIR"
-say "starting the emulator (log: $LOG_FILE)"
-nohup "$EMULATOR" \
-	--domain "$DOMAIN" \
-	--https-addr "127.0.0.1:$HTTPS_PORT" \
-	--http-addr 127.0.0.1:8080 \
-	--dns-addr "127.0.0.1:$DNS_PORT" \
-	--ca-file "$CA_FILE" \
-	--state-file "$DEMO_DIR/state.json" \
-	--seed examples/local/seed.json \
-	--pid-file "$PID_FILE" \
-	>"$LOG_FILE" 2>&1 </dev/null &
-emu_pid=$!
-trap 'printf "\ndemo: failed; the emulator may still be running: stop it with make demo-down\n" >&2' ERR
+	say "stopping a previous demo, fresh state in $DEMO_DIR/"
+	stop_all >/dev/null
+	rm -rf "$DEMO_DIR/state.json" "$DEMO_DIR/pg" "$DEMO_DIR/groups" "$DEMO_DIR/gateway" \
+		"$DEMO_DIR/examples" "$DEMO_DIR/local" "$DEMO_DIR/logs" "$DEMO_DIR/pids" "$DEMO_DIR/pebble-root.pem"
+	mkdir -p "$DEMO_DIR/logs" "$DEMO_DIR/pids"
+	trap 'printf "\ndemo: failed (logs: %s/logs/); stop what started with: make demo-down\n" "$DEMO_DIR" >&2' ERR
 
-health=""
-for _ in $(seq 60); do
-	if health=$(curl -sf --max-time 2 "$ADMIN/admin/health"); then break; fi
-	if ! kill -0 "$emu_pid" 2>/dev/null; then
-		tail -n 30 "$LOG_FILE" >&2
-		die "the emulator exited during start-up (see $LOG_FILE)"
+	say "the Azure emulator (ARM, Entra, Key Vault, DNS 127.0.0.1:$DNS_PORT), pebble, PostgreSQL 127.0.0.1:$PG_PORT"
+	start_emulator
+	start_pebble
+	start_postgres
+	echo "emulator: $(jq -c '{tenant_id, management_url, dns_port}' <<<"$HEALTH")"
+	echo "pebble: https://127.0.0.1:$PEBBLE_PORT/dir (root: $DEMO_DIR/pebble-root.pem)"
+
+	say "container groups on loopback: agent + nginx + web + sql-api per app group, dashboard + agent"
+	for g in "${APP_GROUPS[@]}"; do start_app_group "$g" "${SEED_IP[$g]}"; done
+	start_dashboard_group "${SEED_IP[dashboard]}"
+	for g in "${APP_GROUPS[@]}"; do echo "$g: ${SEED_IP[$g]} (nginx :8443, web :8081, sql-api :8080, agent :8091)"; done
+	echo "dashboard: ${SEED_IP[dashboard]} (dashboard :8050, agent :8091)"
+
+	check_alive
+
+	say "terraform apply examples/local: certificate (pebble → Key Vault) and dns-sync modules"
+	terraform_apply
+
+	say "the gateway stand-in: nginx on 127.0.0.1:$GATEWAY_PORT, TLS with the Key Vault certificate"
+	start_gateway
+	check_alive
+	wait_for "the first request through the gateway" 60 \
+		gw_curl -o /dev/null "https://$PUBLIC_ZONE:$GATEWAY_PORT/api/healthcheck"
+	local first=$(($(now_ms) - t0))
+	echo "app.$PRIVATE_ZONE → $(dig_a app); dashboard.$PRIVATE_ZONE → $(dig_a dashboard)"
+	echo "first successful request through the gateway: $((first / 1000)).$(printf '%03d' $((first % 1000))) s after make demo started"
+	echo "$first" >"$DEMO_DIR/first-request-ms"
+
+	say "the sample's traffic test through https://$PUBLIC_ZONE:$GATEWAY_PORT"
+	for p in healthcheck sqlsrcip sqlsrcipinit; do
+		printf '/api/%s: %s\n' "$p" "$(gw_curl "https://$PUBLIC_ZONE:$GATEWAY_PORT/api/$p")"
+	done
+	traffic 200
+
+	say "restart app-1 with a new private IP: its agent repairs app.$PRIVATE_ZONE, no Terraform"
+	local old new
+	old=$(cat "$DEMO_DIR/groups/app-1/ip")
+	new=$NET.$((20 + RANDOM % 200))
+	local t_restart
+	t_restart=$(now_ms)
+	restart_group app-1 "$new"
+	wait_for "app.$PRIVATE_ZONE to hold $new" $((INTERVAL * 2 + 10)) bash -c \
+		"dig @127.0.0.1 -p $DNS_PORT +short app.$PRIVATE_ZONE A | grep -qx '$new' && ! dig @127.0.0.1 -p $DNS_PORT +short app.$PRIVATE_ZONE A | grep -qx '$old'"
+	echo "app-1: $old → $new; record follows in $(($(now_ms) - t_restart)) ms: app.$PRIVATE_ZONE → $(dig_a app)"
+	# The gateway re-resolves every 5 s; wait for a request answered by the moved group.
+	wait_for "a request through the gateway answered from $new" 30 bash -c \
+		"for i in 1 2 3 4; do curl -s --max-time 5 --cacert $DEMO_DIR/pebble-root.pem --resolve $PUBLIC_ZONE:$GATEWAY_PORT:127.0.0.1 https://$PUBLIC_ZONE:$GATEWAY_PORT/api/sqlsrcip; echo; done | grep -qF '\"$new\"'"
+	echo "through the gateway: /api/sqlsrcip answered from $new"
+
+	if [ "${DEMO_QUIET:-}" != 1 ]; then
+		# A slow, endless loop (the sample's test), so the dashboard's bars keep growing.
+		spawn traffic bash -c "while :; do curl -s -o /dev/null --max-time 5 --cacert '$ROOT/$DEMO_DIR/pebble-root.pem' --resolve $PUBLIC_ZONE:$GATEWAY_PORT:127.0.0.1 https://$PUBLIC_ZONE:$GATEWAY_PORT/api/sqlsrciplog; sleep 0.5; done"
 	fi
-	sleep 0.5
-done
-[ -n "$health" ] || {
-	tail -n 30 "$LOG_FILE" >&2
-	die "no answer from $ADMIN/admin/health after 30 s (see $LOG_FILE)"
-}
-echo "$health" | jq .
-# The emulator writes its own pid file; cover for it so `make demo-down` always works.
-[ -s "$PID_FILE" ] || echo "$emu_pid" >"$PID_FILE"
-TENANT=$(jq -r .tenant_id <<<"$health")
+	trap - ERR
+	cat <<EOF
 
-# curl resolves *.localhost to the loopback address itself (RFC 6761).
-CURL=(curl -sS --fail-with-body --max-time 30 --cacert "$CA_FILE")
-
-say "token from https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token"
-# An access token for a resource of the emulated cloud (client-credentials grant).
-token_for() {
-	"${CURL[@]}" "https://login.$DOMAIN:$HTTPS_PORT/$TENANT/oauth2/v2.0/token" \
-		--data-urlencode "client_id=$CLIENT_ID" \
-		--data-urlencode "client_secret=$CLIENT_SECRET" \
-		--data-urlencode grant_type=client_credentials \
-		--data-urlencode "scope=$1/.default" |
-		jq -er .access_token
-}
-TOKEN=$(token_for "https://management.$DOMAIN")
-echo "access_token: ${TOKEN:0:24}... (JWT, ${#TOKEN} chars)"
-AUTH=(-H "Authorization: Bearer $TOKEN")
-ARM=https://management.$DOMAIN:$HTTPS_PORT
-
-say "PUT private DNS A record demo.acilab.internal -> 10.0.1.4"
-"${CURL[@]}" "${AUTH[@]}" -X PUT -H 'Content-Type: application/json' \
-	--data '{"properties":{"ttl":60,"aRecords":[{"ipv4Address":"10.0.1.4"}]}}' \
-	"$ARM$ZONE_ID/A/demo?api-version=2024-06-01" | jq .
-
-say "container groups in acilab-demo"
-"${CURL[@]}" "${AUTH[@]}" \
-	"$ARM$RG/providers/Microsoft.ContainerInstance/containerGroups?api-version=2023-05-01" |
-	jq -r '.value[] | "\(.name)\t\(.properties.ipAddress.ip // "-")"'
-
-say "dig @127.0.0.1 -p $DNS_PORT +short demo.acilab.internal A"
-if command -v dig >/dev/null 2>&1; then
-	dig @127.0.0.1 -p "$DNS_PORT" +short +time=2 +tries=1 demo.acilab.internal A
-else
-	echo "(dig not installed: run make setup)"
-fi
-
-say "restart app-0 through ARM: a VNet container group comes back with a new private IP"
-"${CURL[@]}" "${AUTH[@]}" -X POST -o /dev/null -w 'HTTP %{http_code}\n' \
-	"$ARM$RG/providers/Microsoft.ContainerInstance/containerGroups/app-0/restart?api-version=2023-05-01"
-"${CURL[@]}" "${AUTH[@]}" \
-	"$ARM$RG/providers/Microsoft.ContainerInstance/containerGroups/app-0?api-version=2023-05-01" |
-	jq -r '"\(.name)\t\(.properties.ipAddress.ip) (restarts: \(.properties.containers[0].properties.instanceView.restartCount))"'
-
-say "Key Vault: a certificate whose key is generated inside the vault"
-KV=https://acilab-demo-kv.vault.$DOMAIN:$HTTPS_PORT
-KV_TOKEN=$(token_for "https://vault.$DOMAIN")
-"${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" -H 'Content-Type: application/json' \
-	--data '{"policy":{"issuer":{"name":"Self"},"key_props":{"kty":"EC","crv":"P-256"},"x509_props":{"subject":"CN=demo.acilab.localhost","validity_months":1}}}' \
-	"$KV/certificates/demo-cert/create?api-version=2025-07-01" | jq '{status, csr: (.csr[0:32] + "...")}'
-"${CURL[@]}" -H "Authorization: Bearer $KV_TOKEN" "$KV/certificates/demo-cert?api-version=2025-07-01" |
-	jq '{id, x5t, subject: .policy.x509_props.subject, expires: (.attributes.exp | todate)}'
-
-say "pebble (Let's Encrypt's test CA) on 127.0.0.1:14000, checking DNS-01 at the emulator's DNS"
-PEBBLE=$DEMO_DIR/pebble
-mkdir -p "$PEBBLE"
-if [ ! -f "$PEBBLE/cert.pem" ]; then
-	# A root and a leaf for pebble's HTTPS (pebble ships none; webpki refuses a CA as leaf).
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=acilab demo pebble root" \
-		-addext "basicConstraints=critical,CA:TRUE" -keyout "$PEBBLE/ca.key" -out "$PEBBLE/ca.pem" 2>/dev/null
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
-		-keyout "$PEBBLE/key.pem" -out "$PEBBLE/cert.csr" 2>/dev/null
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$PEBBLE/leaf.ext"
-	openssl x509 -req -in "$PEBBLE/cert.csr" -CA "$PEBBLE/ca.pem" -CAkey "$PEBBLE/ca.key" -CAcreateserial -days 30 \
-		-extfile "$PEBBLE/leaf.ext" -out "$PEBBLE/cert.pem" 2>/dev/null
-fi
-cat >"$PEBBLE/pebble.json" <<JSON
-{"pebble": {"listenAddress": "127.0.0.1:14000", "managementListenAddress": "127.0.0.1:15000",
- "certificate": "$PWD/$PEBBLE/cert.pem", "privateKey": "$PWD/$PEBBLE/key.pem", "httpPort": 5002, "tlsPort": 5001,
- "ocspResponderURL": "", "externalAccountBindingRequired": false, "domainBlocklist": [],
- "retryAfter": {"authz": 1, "order": 1}, "certificateValidityPeriod": 7776000}}
-JSON
-stop_pebble
-PEBBLE_VA_NOSLEEP=1 nohup /usr/bin/pebble -config "$PEBBLE/pebble.json" -dnsserver "127.0.0.1:$DNS_PORT" -strict=false \
-	>"$DEMO_DIR/pebble.log" 2>&1 </dev/null &
-echo $! >"$DEMO_DIR/pebble.pid"
-for _ in $(seq 50); do curl -sf --cacert "$PEBBLE/ca.pem" -o /dev/null https://127.0.0.1:14000/dir && break; sleep 0.2; done
-
-say "terraform apply examples/local: aci_private_dns_sync keeps app.acilab.internal on the groups' IPs; letsencrypt_keyvault_cert issues *.acilab.localhost into Key Vault"
-cargo build --locked -p acilab-providers --bin terraform-provider-aci --bin terraform-provider-letsencrypt
-mkdir -p "$DEMO_DIR/local"
-for p in aci letsencrypt; do
-	MIRROR=$PWD/$DEMO_DIR/mirror/registry.terraform.io/acilab/$p/0.1.0/linux_amd64
-	mkdir -p "$MIRROR"
-	cp "target/debug/terraform-provider-$p" "$MIRROR/terraform-provider-${p}_v0.1.0"
-done
-cat >"$DEMO_DIR/terraform.rc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path = "$PWD/$DEMO_DIR/mirror"
-  }
-}
-RC
-cp examples/local/*.tf "$DEMO_DIR/local/"
-# A rebuilt provider has a new hash: start from a fresh lock file.
-rm -f "$DEMO_DIR/local/.terraform.lock.hcl"
-TF=(env TF_CLI_CONFIG_FILE="$PWD/$DEMO_DIR/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-	ARM_ENVIRONMENT=custom ARM_AUTHORITY_HOST="https://login.$DOMAIN:$HTTPS_PORT"
-	ARM_KEY_VAULT_DNS_SUFFIX="vault.$DOMAIN:$HTTPS_PORT" TF_VAR_acme_ca_file="$PWD/$PEBBLE/ca.pem"
-	ARM_RESOURCE_MANAGER_ENDPOINT="$ARM" ARM_CA_BUNDLE_FILE="$PWD/$CA_FILE"
-	ARM_TENANT_ID="$TENANT" ARM_CLIENT_ID="$CLIENT_ID" ARM_CLIENT_SECRET="$CLIENT_SECRET"
-	.tools/bin/terraform-1.0.3 -chdir="$DEMO_DIR/local")
-"${TF[@]}" init -input=false -no-color >/dev/null
-"${TF[@]}" apply -input=false -auto-approve -no-color | tail -n 22
-echo "dig app.acilab.internal: $(dig @127.0.0.1 -p "$DNS_PORT" +short +time=2 +tries=1 app.acilab.internal A | tr '\n' ' ')"
-
-say "request counters ($ADMIN/admin/counters)"
-curl -sS "$ADMIN/admin/counters" | jq .
-
-trap - ERR
-cat <<EOF
-
-demo: the emulator keeps running (pid $(running_pid || echo "$emu_pid")):
-  admin      $ADMIN/admin/health
-  login      https://login.$DOMAIN:$HTTPS_PORT   (CA: $CA_FILE)
-  ARM        $ARM
-  Key Vault  https://acilab-demo-kv.vault.$DOMAIN:$HTTPS_PORT
-  DNS        127.0.0.1:$DNS_PORT (udp/tcp)
-Stop it with: make demo-down
+demo: everything keeps running (processes: $DEMO_DIR/pids/, logs: $DEMO_DIR/logs/):
+  gateway      https://$PUBLIC_ZONE:$GATEWAY_PORT/   (trust $DEMO_DIR/pebble-root.pem, pebble's root)
+               e.g. curl --cacert $DEMO_DIR/pebble-root.pem https://$PUBLIC_ZONE:$GATEWAY_PORT/api/sqlsrciplog
+  dashboard    https://dashboard.$PUBLIC_ZONE:$GATEWAY_PORT/   (or directly http://$(cat "$DEMO_DIR/groups/dashboard/ip"):8050/)
+  app groups   $(for g in "${APP_GROUPS[@]}"; do printf '%s %s  ' "$g" "$(cat "$DEMO_DIR/groups/$g/ip")"; done)
+  emulator     $ADMIN/admin/health  (DNS 127.0.0.1:$DNS_PORT: dig @127.0.0.1 -p $DNS_PORT app.$PRIVATE_ZONE)
+  PostgreSQL   127.0.0.1:$PG_PORT user acilab (password in $DEMO_DIR/pg-password)
+Restart a group: scripts/demo.sh restart app-0 [$NET.NN]   Stop everything: make demo-down
 EOF
+}
+
+case "${1:-up}" in
+up) up ;;
+down)
+	stop_all
+	echo "demo: stopped"
+	;;
+restart)
+	[ -n "${2:-}" ] || die "usage: $0 restart GROUP [IP]"
+	[ -d "$DEMO_DIR/groups/$2" ] || die "no group $2 (app-0, app-1, dashboard)"
+	emulator_env || die "the emulator is not running: make demo"
+	old=$(cat "$DEMO_DIR/groups/$2/ip")
+	new=${3:-$NET.$((20 + RANDOM % 200))}
+	restart_group "$2" "$new"
+	rec=app
+	[ "$2" = dashboard ] && rec=dashboard
+	wait_for "$rec.$PRIVATE_ZONE to hold $new" $((INTERVAL * 2 + 10)) bash -c \
+		"dig @127.0.0.1 -p $DNS_PORT +short $rec.$PRIVATE_ZONE A | grep -qx '$new'"
+	echo "$2: $old → $new; $rec.$PRIVATE_ZONE → $(dig_a "$rec")"
+	;;
+traffic) traffic "${2:-200}" ;;
+*) die "usage: $0 [up|down|restart GROUP [IP]|traffic [N]]" ;;
+esac

@@ -21,8 +21,9 @@ TF_VERSION=1.0.3
 # nginx: the TLS sidecar the agent feeds (tests run Debian's nginx with our configuration).
 # chromium: headless browser for the dashboard's screenshot test (helpers/dashboard).
 # gnupg: signs and verifies release checksums (cargo xtask release and its test).
+# socat: make demo's per-group database route (connections leave from the group's loopback address).
 # postgresql, mariadb-server: throwaway databases for the SQL API and dashboard tests (app-db testing); wrk: bench/sql-api.sh.
-APT_PACKAGES=(pebble protobuf-compiler dnsutils curl jq ca-certificates openssl procps python3-venv gcc libc6-dev make nginx chromium gnupg postgresql mariadb-server wrk)
+APT_PACKAGES=(pebble protobuf-compiler dnsutils curl jq ca-certificates openssl procps python3-venv gcc libc6-dev make nginx chromium gnupg postgresql mariadb-server wrk socat)
 
 export CHECKPOINT_DISABLE=1 # terraform: no version check over the network
 

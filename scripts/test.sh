@@ -19,7 +19,7 @@ finish() {
 	local rc=$?
 	local took=$((SECONDS - start))
 	if [ "$rc" -eq 0 ]; then
-		printf '\ntest: OK: fmt, checkov, workflow checks, clippy and tests passed (%ss)\n' "$took"
+		printf '\ntest: OK: fmt, checkov, workflow checks, clippy, tests and end-to-end passed (%ss)\n' "$took"
 	else
 		printf '\ntest: FAILED in step "%s" (exit %s, %ss)\n' "$step" "$rc" "$took" >&2
 	fi
@@ -50,3 +50,5 @@ else
 	echo "test: cargo-nextest not found; falling back to cargo test" >&2
 	run "cargo test" cargo test --workspace --locked --no-fail-fast
 fi
+# The whole sample on one machine, headless: make demo's path end to end (scripts/lab/e2e.sh).
+run "end-to-end: make demo headless" scripts/lab/e2e.sh

@@ -36,6 +36,30 @@ variable "container_group_names" {
   }
 }
 
+variable "dashboard_group_name" {
+  description = "Container group of the dashboard."
+  type        = string
+  default     = "dashboard"
+}
+
+variable "dashboard_record_name" {
+  description = "Relative name of the dashboard record (dashboard.<zone>)."
+  type        = string
+  default     = "dashboard"
+}
+
+variable "dns_owner" {
+  description = "Ownership marker of the records, shared with the agents (their ACILAB_DNS_OWNER)."
+  type        = string
+  default     = "acilab-demo"
+}
+
+variable "certificate_name" {
+  description = "Key Vault certificate name."
+  type        = string
+  default     = "wildcard"
+}
+
 variable "public_zone_name" {
   description = "Public DNS zone the certificate's names live in (DNS-01)."
   type        = string
