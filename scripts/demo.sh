@@ -44,8 +44,9 @@ up() {
 	say "building (warm builds take seconds; DEMO_PROFILE=$PROFILE)"
 	local rel=()
 	[ "$PROFILE" = release ] && rel=(--release)
-	cargo build "${rel[@]}" --locked -q -p azure-emulator -p acilab-agent -p web -p sql-api -p dashboard
-	cargo build "${rel[@]}" --locked -q -p acilab-providers --bin terraform-provider-aci --bin terraform-provider-letsencrypt
+	# Every workspace binary in one build: the same feature set as `make test`'s build, so after
+	# the tests nothing is compiled again (a per-package build would resolve features anew).
+	cargo build "${rel[@]}" --locked -q --workspace --bins
 
 	say "stopping a previous demo, fresh state in $DEMO_DIR/"
 	stop_all >/dev/null
